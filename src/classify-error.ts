@@ -1,0 +1,56 @@
+import {
+  AuthError,
+  ConnectError,
+  ConnectionLostError,
+  NoPermissionError,
+  OutOfMemoryError,
+  RedisKitError,
+  ReplyError,
+  WrongTypeError,
+} from './errors.js';
+
+/**
+ * Turns whatever the protocol engine threw into a typed redis-kit error.
+ *
+ * Errors are classified by meaning, not by prefix alone: an ACL denial raised
+ * inside EVAL arrives as `ERR ... no permissions ...` (the script wraps it), and
+ * an over-`maxmemory` write inside a script arrives as `ERR ... OOM ...`.
+ */
+export function classifyError(error: unknown, command?: string): RedisKitError {
+  if (error instanceof RedisKitError) return error;
+  if (!(error instanceof Error)) {
+    return new RedisKitError('ERR_REDIS_REPLY', `unexpected non-error thrown: ${String(error)}`, { cause: error });
+  }
+  if (isReplyError(error)) return classifyReply(error, command);
+
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') {
+    return new ConnectError('', `cannot connect: ${error.message}`, { cause: error });
+  }
+  // The engine's words for "the socket went away while this was in flight".
+  return new ConnectionLostError(
+    `connection lost while ${command ?? 'the command'} was in flight; it may or may not have run (${error.message})`,
+    { cause: error },
+  );
+}
+
+/** True for an error reply sent by the server (as opposed to a socket or client error). */
+export function isReplyError(error: Error): boolean {
+  const name = error.name;
+  return name === 'ReplyError' || name === 'SimpleError' || name === 'BlobError';
+}
+
+const PERMISSION = /\bNOPERM\b|no permissions? to (run|access)|can't run this command|not allowed to (run|access)/i;
+const OOM = /\bOOM\b|command not allowed when used memory > 'maxmemory'/;
+const AUTH = /^(WRONGPASS|NOAUTH)\b|invalid username-password|Client sent AUTH, but no password is set|without any password configured/i;
+
+function classifyReply(error: Error, command: string | undefined): RedisKitError {
+  const message = error.message;
+  const prefix = /^[A-Z][A-Z_-]*/.exec(message)?.[0] ?? 'ERR';
+  const options = { cause: error };
+  if (AUTH.test(message)) return new AuthError(`authentication failed: ${message}`, options);
+  if (prefix === 'WRONGTYPE') return new WrongTypeError(message, prefix, command, options);
+  if (prefix === 'NOPERM' || PERMISSION.test(message)) return new NoPermissionError(message, prefix, command, options);
+  if (prefix === 'OOM' || OOM.test(message)) return new OutOfMemoryError(message, prefix, command, options);
+  return new ReplyError(message, prefix, command, options);
+}

@@ -1,0 +1,379 @@
+import { EventEmitter } from 'node:events';
+import type { RedisCommander } from 'ioredis';
+import { type ClientState, type ClientStats, CommandStats } from './client-stats.js';
+import { isBlocking, laneRefusal } from './commands/command-table.js';
+import { installCommands } from './commands/install-commands.js';
+import { loadConfig } from './config/load-config.js';
+import type { RedisKitOptions, ResolvedConfig } from './config/options.js';
+import { readTlsFiles } from './config/tls-files.js';
+import { type ConnectReport, probeServer } from './connect-report.js';
+import type { BatchCommand, BatchReplies } from './engine/engine.js';
+import { AbortedError, ClosedError, NotAllowedError, type RedisKitError, RedisUnavailableError } from './errors.js';
+import { type HealthReport, checkHealth } from './health.js';
+import { type Lease, LeasedConnection } from './lease/leased-connection.js';
+import { Breaker } from './pool/breaker.js';
+import { type Clock, monotonicClock } from './pool/clock.js';
+import { Deadlines } from './pool/deadlines.js';
+import { Lanes } from './pool/lanes.js';
+import { LeasePool } from './pool/lease-pool.js';
+import { PendingCommand } from './pool/pending-command.js';
+import { type ChainablePipeline, Pipeline } from './pipeline.js';
+import { Script, type ScriptDefinition } from './script.js';
+import { ConnectionFactory } from './topology/connection-factory.js';
+
+export interface CreateRedisOptions extends RedisKitOptions {
+  /** Environment to read `REDIS_*` from. Default `process.env`; pass `{}` to ignore it. */
+  env?: Record<string, string | undefined>;
+  /** @internal Time source for pool ageing; tests inject one. */
+  clock?: Clock;
+}
+
+export interface SendOptions {
+  /** Reply as Buffers instead of strings. */
+  buffer?: boolean;
+  /** This command's deadline (queued + on the wire), overriding commandTimeoutMs. */
+  timeoutMs?: number;
+}
+
+export interface LeaseOptions {
+  /** Aborts the wait for a connection, or the lease itself (its connection is then destroyed). */
+  signal?: AbortSignal;
+  /** How long to wait for a connection, overriding acquireTimeoutMs. */
+  timeoutMs?: number;
+}
+
+export interface CloseOptions {
+  /** Destroy whatever is still open after this many ms. Default: wait for all work to finish. */
+  deadlineMs?: number;
+}
+
+const RETRY_BASE_MS = 50;
+
+export interface ClientEvents {
+  /** Redis is reachable: the first lane is up, at start or after every lane was down. */
+  ready: [];
+  /** The breaker opened: commands now fail at once. `error` says why (never contains secrets). */
+  unavailable: [error: RedisKitError];
+}
+
+/**
+ * The redis-kit client: ordinary commands over multiplexed lanes, exclusive
+ * leases for transactions and blocking commands, a breaker in front of both.
+ * Lifecycle in undici's manner: `close()` drains, `destroy()` fails pending
+ * work, both idempotent; `await using` closes it.
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface merged below types the command methods installCommands puts on the prototype.
+export class RedisKit extends EventEmitter<ClientEvents> {
+  /** The effective configuration (environment, then options, then defaults). Contains secrets: log `redacted(redis.options)`. */
+  readonly options: ResolvedConfig;
+  readonly #factory: ConnectionFactory | undefined;
+  readonly #breaker: Breaker;
+  readonly #deadlines = new Deadlines();
+  readonly #lanes: Lanes | undefined;
+  readonly #pool: LeasePool | undefined;
+  readonly #stats: CommandStats;
+  #state: ClientState = 'idle';
+  #closing: Promise<void> | undefined;
+  #maintenance: NodeJS.Timeout | undefined;
+
+  constructor(options: CreateRedisOptions = {}) {
+    super();
+    const { env, clock, ...rest } = options;
+    this.options = loadConfig(env ?? process.env, rest);
+    const config = this.options;
+    this.#breaker = new Breaker({
+      failureThreshold: config.breakerFailureThreshold,
+      onStateChange: (state, error) => {
+        if (state === 'open' && error !== undefined) this.#emitSafely('unavailable', error);
+      },
+    });
+    this.#stats = new CommandStats(() => {
+      if (this.#closing !== undefined) this.#lanes?.checkDrained();
+    });
+    if (config.mode === 'memory') return;
+    this.#factory = new ConnectionFactory(config, config.tls ? readTlsFiles(config) : undefined);
+    const retry = { retryBaseMs: RETRY_BASE_MS, retryMaxDelayMs: config.retryMaxDelayMs, connectTimeoutMs: config.connectTimeoutMs };
+    this.#lanes = new Lanes({
+      ...retry,
+      count: config.lanes,
+      factory: this.#factory,
+      breaker: this.#breaker,
+      deadlines: this.#deadlines,
+      maxQueued: config.maxQueuedCommands,
+      onAvailabilityChange: (available) => {
+        if (!available) return;
+        if (this.#state === 'connecting') this.#state = 'ready';
+        this.#emitSafely('ready');
+      },
+    });
+    this.#pool = new LeasePool({
+      ...retry,
+      factory: this.#factory,
+      breaker: this.#breaker,
+      deadlines: this.#deadlines,
+      clock: clock ?? monotonicClock,
+      min: config.minConnections,
+      max: config.maxConnections,
+      acquireTimeoutMs: config.acquireTimeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      maxLifetimeMs: config.maxLifetimeMs,
+      validateAfterIdleMs: config.validateAfterIdleMs,
+      maxWaiting: config.maxWaitingAcquires,
+    });
+  }
+
+  get state(): ClientState {
+    return this.#state;
+  }
+
+  /** True while the breaker is open: commands fail at once with RedisUnavailableError. */
+  get isUnavailable(): boolean {
+    return this.options.mode === 'memory' || this.#breaker.isOpen;
+  }
+
+  /**
+   * Connects the lanes, warms the pool to `minConnections`, and reports what
+   * it found. Optional: the first command connects lazily. On failure the
+   * error says where it looked and what to check.
+   */
+  async connect(): Promise<ConnectReport> {
+    const { lanes, pool } = this.#parts();
+    this.#start();
+    await lanes.connect();
+    await pool.warm();
+    this.#state = 'ready';
+    return probeServer(this, this.#factory?.target ?? '', this.options.mode);
+  }
+
+  /** Sends any command by name. The generated methods (`get`, `hset`, …) call this. */
+  sendCommand(name: string, args: unknown[], options?: SendOptions): Promise<unknown> {
+    const lower = name.toLowerCase();
+    const refusal = laneRefusal(lower, args);
+    if (refusal !== undefined) return Promise.reject(new NotAllowedError(refusal));
+    if (isBlocking(lower, args)) return this.lease((conn) => conn.sendCommand(lower, args, options));
+    const lanes = this.#lanes;
+    if (lanes === undefined) return Promise.reject(this.#memoryModeError());
+    if (this.#state === 'idle') this.#start();
+    const command = new PendingCommand(
+      lower,
+      args,
+      options?.buffer ?? false,
+      options?.timeoutMs ?? this.options.commandTimeoutMs,
+      this.#stats,
+    );
+    lanes.dispatch(command);
+    return command.promise;
+  }
+
+  /**
+   * Lends a connection to `fn` for WATCH/MULTI, blocking commands, SELECT or
+   * anything else that needs a connection to itself. The connection always
+   * comes back, also when `fn` throws or the signal fires; it is reset (or
+   * destroyed and replaced) before it is lent again.
+   */
+  async lease<T>(fn: (connection: Lease) => Promise<T>, options: LeaseOptions = {}): Promise<T> {
+    const { pool } = this.#parts();
+    if (this.#closing !== undefined) throw new ClosedError();
+    if (this.#state === 'idle') this.#start();
+    const pooled = await pool.acquire(options.signal, options.timeoutMs);
+    const connection = new LeasedConnection(pooled, {
+      deadlines: this.#deadlines,
+      observer: this.#stats,
+      commandTimeoutMs: this.options.commandTimeoutMs,
+      db: this.options.db,
+    });
+    const signal = options.signal;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      if (signal === undefined) return;
+      onAbort = () => reject(new AbortedError('the lease was aborted', { cause: signal.reason }));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    aborted.catch(() => undefined); // observed through the race below
+    let outcome: Error = new ClosedError('the lease is over; this connection was given back');
+    try {
+      return await Promise.race([fn(connection as unknown as Lease), aborted]);
+    } catch (error) {
+      if (error instanceof AbortedError) outcome = error;
+      throw error;
+    } finally {
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+      pool.release(pooled, connection.end(outcome));
+    }
+  }
+
+  /** A pipeline over a lane: commands are recorded, then written together on `exec()`. */
+  pipeline(): ChainablePipeline {
+    return new Pipeline((commands, atomic) => this.#runBatch(commands, atomic), false) as unknown as ChainablePipeline;
+  }
+
+  /** A MULTI/EXEC transaction over a lane. For WATCH, use `lease()` and `conn.multi()`. */
+  multi(): ChainablePipeline {
+    return new Pipeline((commands, atomic) => this.#runBatch(commands, atomic), true) as unknown as ChainablePipeline;
+  }
+
+  /** Defines a Lua script once; `script.run(redis, keys, args)` runs it by EVALSHA with a NOSCRIPT fallback. */
+  defineScript<Result = unknown>(definition: ScriptDefinition): Script<Result> {
+    return new Script<Result>(definition);
+  }
+
+  /**
+   * Whether Redis answers now: a PING under `timeoutMs` (default 1000). Never
+   * throws; a failure is reported in the result, with its error code.
+   */
+  health(options: { timeoutMs?: number } = {}): Promise<HealthReport> {
+    return checkHealth(this, this.#factory?.target ?? 'memory (in-process)', options.timeoutMs ?? 1000);
+  }
+
+  stats(): ClientStats {
+    const pool = this.#pool;
+    const lanes = this.#lanes;
+    const poolSnapshot = pool?.stats.snapshot();
+    return {
+      state: this.#state,
+      breaker: { state: this.#breaker.state, consecutiveFailures: this.#breaker.failures, timesOpened: this.#breaker.openedCount },
+      commands: { total: this.#stats.total, errors: { ...this.#stats.errors }, latency: this.#stats.latency.summary() },
+      lanes: { count: lanes?.count ?? 0, ready: lanes?.readyCount ?? 0, inFlight: lanes?.inFlight ?? 0, queued: lanes?.queued ?? 0 },
+      pool: {
+        ...(poolSnapshot as NonNullable<typeof poolSnapshot>),
+        active: pool?.used ?? 0,
+        idle: pool?.free ?? 0,
+        waiting: pool?.pendingAcquires ?? 0,
+        pendingCreates: pool?.pendingCreates ?? 0,
+        min: this.options.minConnections,
+        max: this.options.maxConnections,
+      },
+      connections: {
+        maxPerNode: this.options.lanes + this.options.maxConnections + 1,
+        open: (lanes?.readyCount ?? 0) + (pool?.used ?? 0) + (pool?.free ?? 0),
+      },
+    };
+  }
+
+  /** @internal For tests of pool ageing: runs idle eviction and retirement now. */
+  runMaintenance(): void {
+    this.#pool?.runMaintenance();
+  }
+
+  /** Stops taking work, lets in-flight work and leases finish, then QUITs. Idempotent. */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    this.#state = 'closing';
+    clearInterval(this.#maintenance);
+    const graceful = (async () => {
+      await Promise.all([this.#lanes?.drain(), this.#pool?.drain()]);
+      await Promise.all([this.#lanes?.close(false), this.#pool?.close(false)]);
+    })();
+    let work: Promise<void> = graceful;
+    if (options.deadlineMs !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          this.#forceClose(new ClosedError(`close() deadline of ${options.deadlineMs} ms passed; dropping unfinished work`));
+          resolve();
+        }, options.deadlineMs);
+      });
+      work = Promise.race([graceful, deadline]).finally(() => clearTimeout(timer));
+    }
+    this.#closing = work.then(() => {
+      if (this.#state !== 'destroyed') this.#state = 'closed';
+    });
+    return this.#closing;
+  }
+
+  /** Fails all pending work with `error` (or ClosedError) and drops every connection. Idempotent. */
+  destroy(error?: Error): void {
+    if (this.#state === 'destroyed') return;
+    this.#closing ??= Promise.resolve();
+    this.#forceClose(error ?? new ClosedError('the client was destroyed'));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #forceClose(error: Error): void {
+    this.#state = 'destroyed';
+    clearInterval(this.#maintenance);
+    void this.#lanes?.close(true);
+    void this.#pool?.close(true);
+    // Commands still queued or on the wire get the error now, not at their deadline.
+    this.#deadlines.cancelAll(error);
+  }
+
+  /** A listener that throws must not break the pool's bookkeeping; it surfaces as an uncaught error on its own tick. */
+  #emitSafely<K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]): void {
+    try {
+      (this.emit as (event: K, ...args: ClientEvents[K]) => boolean)(event, ...args);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+
+  #start(): void {
+    if (this.#state !== 'idle') return;
+    this.#state = 'connecting';
+    const interval = Math.min(1000, Math.max(100, this.options.idleTimeoutMs / 4));
+    this.#maintenance = setInterval(() => this.#pool?.runMaintenance(), interval);
+    this.#maintenance.unref();
+  }
+
+  #runBatch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
+    const lanes = this.#lanes;
+    if (lanes === undefined) return Promise.reject(this.#memoryModeError());
+    for (const [name, ...args] of commands) {
+      const refusal =
+        laneRefusal(name.toLowerCase(), args) ??
+        (isBlocking(name.toLowerCase(), args) ? `${name} blocks: run it inside lease()` : undefined);
+      if (refusal !== undefined) return Promise.reject(new NotAllowedError(`in a pipeline: ${refusal}`));
+    }
+    if (this.#state === 'idle') this.#start();
+    const command = new PendingCommand(atomic ? 'multi' : 'pipeline', [], false, this.options.commandTimeoutMs, this.#stats);
+    command.batch = { commands, atomic };
+    lanes.dispatch(command);
+    return command.promise as Promise<BatchReplies | null>;
+  }
+
+  #parts(): { lanes: Lanes; pool: LeasePool } {
+    if (this.#lanes === undefined || this.#pool === undefined) throw this.#memoryModeError();
+    return { lanes: this.#lanes, pool: this.#pool };
+  }
+
+  #memoryModeError(): RedisUnavailableError {
+    return new RedisUnavailableError("REDIS_URL is memory://: there is no Redis server; only the services' in-memory fallbacks run");
+  }
+}
+
+installCommands(RedisKit.prototype as unknown as Parameters<typeof installCommands>[0], new Set(['multi', 'pipeline']));
+
+type LaneCommands = Omit<
+  RedisCommander,
+  | 'multi'
+  | 'pipeline'
+  | 'watch'
+  | 'unwatch'
+  | 'exec'
+  | 'discard'
+  | 'select'
+  | 'subscribe'
+  | 'psubscribe'
+  | 'ssubscribe'
+  | 'unsubscribe'
+  | 'punsubscribe'
+  | 'sunsubscribe'
+  | 'monitor'
+  | 'quit'
+  | 'auth'
+  | 'hello'
+  | 'reset'
+>;
+
+// Declaration merging gives the class every command's type; installCommands gives the bodies.
+export interface RedisKit extends LaneCommands {}
+
+/** Creates a client from the environment and `options` (which win). Nothing connects until first use or `connect()`. */
+export function createRedis(options?: CreateRedisOptions): RedisKit {
+  return new RedisKit(options);
+}

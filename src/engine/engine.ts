@@ -1,0 +1,195 @@
+import { EventEmitter } from 'node:events';
+import { classifyError, isReplyError } from '../classify-error.js';
+import { AuthError, ConnectError, type RedisKitError } from '../errors.js';
+import type { IoredisClient } from '../topology/create-engine-client.js';
+
+/** One command of a batch: its name, then its arguments. */
+export type BatchCommand = [name: string, ...args: unknown[]];
+/** A batch's replies, one `[error, reply]` pair per command, as ioredis gives them. */
+export type BatchReplies = [error: Error | null, reply: unknown][];
+
+export interface EngineEvents {
+  /** The connection is usable (after the handshake). */
+  ready: [];
+  /** A connection attempt failed before it became ready. */
+  connectFailed: [error: RedisKitError];
+  /** A ready connection was lost (it may reconnect by itself if it is a lane). */
+  lost: [error: RedisKitError];
+  /** The connection is closed for good. */
+  end: [];
+}
+
+let nextId = 1;
+
+/**
+ * The narrow seam between redis-kit and its protocol engine: send a command
+ * and get its reply, connect, close, and a few events. Nothing above this file
+ * knows it is ioredis, so the engine under the lanes can be replaced.
+ */
+export class Engine extends EventEmitter<EngineEvents> {
+  readonly id = nextId++;
+  readonly #client: IoredisClient;
+  readonly #target: string;
+  #wasReady = false;
+  #lastError: RedisKitError | undefined;
+  #authError: AuthError | undefined;
+  #ended = false;
+
+  constructor(client: IoredisClient, target: string) {
+    super();
+    this.#client = client;
+    this.#target = target;
+    this.#guardAuth();
+    client.on('ready', () => {
+      this.#wasReady = true;
+      this.#lastError = undefined;
+      this.emit('ready');
+    });
+    client.on('error', (error: Error) => {
+      this.#lastError = this.#authError ?? this.#connectionError(error);
+    });
+    client.on('close', () => {
+      const error = this.#authError ?? this.#lastError ?? new ConnectError(this.#target, `connection to ${this.#target} closed`);
+      if (this.#wasReady) {
+        this.#wasReady = false;
+        this.emit('lost', error);
+      } else if (!this.#ended) {
+        this.emit('connectFailed', error);
+      }
+    });
+    client.on('end', () => {
+      this.#ended = true;
+      this.emit('end');
+    });
+  }
+
+  get isReady(): boolean {
+    return this.#client.status === 'ready';
+  }
+
+  get isEnded(): boolean {
+    return this.#ended || this.#client.status === 'end';
+  }
+
+  /** The credentials were refused; set until a later attempt succeeds. */
+  get authError(): AuthError | undefined {
+    return this.#authError;
+  }
+
+  get lastError(): RedisKitError | undefined {
+    return this.#lastError;
+  }
+
+  /** Sends one command; the reply is a string/number/array, or Buffers when `buffer`. */
+  send(name: string, args: unknown[], buffer = false): Promise<unknown> {
+    const client = this.#client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    // The named methods, not call()/callBuffer(): ioredis's auto-pipelining
+    // drops the command name of callBuffer(), and the named methods carry each
+    // command's argument transformers (HSET with an object, MSET with a Map).
+    const method = client[buffer ? `${name}Buffer` : name];
+    if (typeof method === 'function') return method.apply(this.#client, args);
+    const call = client[buffer ? 'callBuffer' : 'call'] as (...args: unknown[]) => Promise<unknown>;
+    return call.call(this.#client, name, ...args);
+  }
+
+  /** Sends commands back to back; `atomic` wraps them in MULTI/EXEC. Resolves null when EXEC aborted (WATCH). */
+  batch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
+    const builder = atomic ? this.#client.multi(commands as string[][]) : this.#client.pipeline(commands as string[][]);
+    return builder.exec() as Promise<BatchReplies | null>;
+  }
+
+  /** Connects and waits for the handshake; rejects with a typed error if that fails. */
+  connect(timeoutMs: number): Promise<void> {
+    if (this.isReady) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.off('ready', onReady);
+        this.off('connectFailed', onFail);
+        this.off('end', onEnd);
+      };
+      const onReady = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onFail = (error: RedisKitError): void => {
+        cleanup();
+        reject(error);
+      };
+      const onEnd = (): void =>
+        onFail(this.#authError ?? this.#lastError ?? new ConnectError(this.#target, `connection to ${this.#target} ended`));
+      // The engine's own connectTimeout covers TCP only; a server that accepts
+      // but never finishes the handshake is caught here.
+      const timer = setTimeout(() => {
+        cleanup();
+        this.destroy();
+        reject(new ConnectError(this.#target, `connecting to ${this.#target} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.on('ready', onReady);
+      this.on('connectFailed', onFail);
+      this.on('end', onEnd);
+      const status = this.#client.status;
+      if (status === 'wait' || status === 'end' || status === 'close') {
+        this.#client.connect().catch((error: unknown) => {
+          // The 'close'/'end' listeners above report the classified error;
+          // this only records an error the engine raised without closing.
+          this.#lastError ??= this.#connectionError(error);
+        });
+      }
+    });
+  }
+
+  /** Graceful close: QUIT after what was written has been answered. */
+  async quit(): Promise<void> {
+    if (this.isEnded) return;
+    try {
+      await this.#client.quit();
+    } catch (error) {
+      // QUIT on a dead socket fails; the goal (no connection) is met either way.
+      this.#lastError = classifyError(error, 'quit');
+      this.destroy();
+    }
+  }
+
+  /** Drops the socket at once; whatever is in flight fails. */
+  destroy(): void {
+    this.#client.disconnect(false);
+  }
+
+  #connectionError(error: unknown): RedisKitError {
+    if (error instanceof Error && isReplyError(error)) return classifyError(error);
+    const message = error instanceof Error ? error.message : String(error);
+    return new ConnectError(this.#target, `cannot reach Redis at ${this.#target}: ${message}`, { cause: error });
+  }
+
+  /**
+   * ioredis only warns when AUTH is refused by a server whose default user has
+   * no password, and keeps using the (unauthenticated) connection. redis-kit
+   * never uses a connection whose AUTH failed: it turns every refusal into a
+   * fatal handshake error, which closes the socket. Protocol negotiation
+   * errors (a server without RESP3) are passed through untouched so the
+   * engine can fall back to RESP2.
+   */
+  #guardAuth(): void {
+    const client = this.#client as unknown as Record<string, unknown>;
+    for (const method of ['hello', 'auth'] as const) {
+      const original = client[method] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+      if (typeof original !== 'function') continue;
+      client[method] = (...args: unknown[]) =>
+        original.apply(this.#client, args).then(
+          (reply) => {
+            this.#authError = undefined;
+            return reply;
+          },
+          (error: unknown) => {
+            const message = error instanceof Error ? error.message : String(error);
+            const negotiation = /NOPROTO|unknown command .?hello/i.test(message);
+            const credentialsSent = method === 'auth' || args.some((a) => String(a).toUpperCase() === 'AUTH');
+            if (negotiation || !credentialsSent) throw error;
+            this.#authError = new AuthError(`Redis at ${this.#target} refused the credentials: ${message}`, { cause: error });
+            throw new Error('redis-kit: authentication refused, abandoning this connection');
+          },
+        );
+    }
+  }
+}

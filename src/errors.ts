@@ -1,0 +1,217 @@
+/**
+ * Every error redis-kit throws is a {@link RedisKitError} with a stable `code`.
+ * Callers branch on the subclass (`instanceof`) or on `code`; the message is for
+ * humans and may change. The original error is always kept as `cause`.
+ *
+ * Messages never contain secrets: anything built from configuration goes
+ * through the redaction in `config/redact.ts` first.
+ */
+
+export type RedisKitErrorCode =
+  | 'ERR_REDIS_CONFIG'
+  | 'ERR_REDIS_CONNECT'
+  | 'ERR_REDIS_AUTH'
+  | 'ERR_REDIS_UNAVAILABLE'
+  | 'ERR_REDIS_CONNECTION_LOST'
+  | 'ERR_REDIS_POOL_TIMEOUT'
+  | 'ERR_REDIS_CLOSED'
+  | 'ERR_REDIS_QUEUE_FULL'
+  | 'ERR_REDIS_COMMAND_TIMEOUT'
+  | 'ERR_REDIS_ABORTED'
+  | 'ERR_REDIS_REPLY'
+  | 'ERR_REDIS_NOPERM'
+  | 'ERR_REDIS_OOM'
+  | 'ERR_REDIS_WRONGTYPE'
+  | 'ERR_REDIS_NOT_ALLOWED'
+  | 'ERR_REDIS_INVALID_ARGUMENT';
+
+export interface RedisKitErrorOptions {
+  cause?: unknown;
+}
+
+export class RedisKitError extends Error {
+  readonly code: RedisKitErrorCode;
+
+  constructor(code: RedisKitErrorCode, message: string, options?: RedisKitErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** One configuration problem: which variable (or option), what it got, what it accepts. */
+export interface ConfigIssue {
+  /** The environment variable or programmatic option at fault. */
+  name: string;
+  /** What was received, already redacted when the name is a secret. */
+  received: string;
+  /** What is accepted, in words: a range, a list of values, a format. */
+  expected: string;
+}
+
+/** Bad configuration. Every problem found is listed in `issues`, not just the first. */
+export class ConfigError extends RedisKitError {
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: readonly ConfigIssue[]) {
+    const lines = issues.map((i) => `  ${i.name}=${i.received}: expected ${i.expected}`);
+    super(
+      'ERR_REDIS_CONFIG',
+      `invalid redis-kit configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+    );
+    this.issues = issues;
+  }
+}
+
+/** A connection could not be made: refused, DNS, TLS, connect timeout. Says where it looked. */
+export class ConnectError extends RedisKitError {
+  /** `host:port` (or a list of them) that was tried; never contains credentials. */
+  readonly target: string;
+
+  constructor(target: string, message: string, options?: RedisKitErrorOptions) {
+    super('ERR_REDIS_CONNECT', message, options);
+    this.target = target;
+  }
+}
+
+/** The server refused the credentials (WRONGPASS, NOAUTH, an AUTH error). Never retried in a loop. */
+export class AuthError extends RedisKitError {
+  constructor(message: string, options?: RedisKitErrorOptions) {
+    super('ERR_REDIS_AUTH', message, options);
+  }
+}
+
+/** The circuit breaker is open: Redis is considered down and the command was not sent. */
+export class RedisUnavailableError extends RedisKitError {
+  constructor(message: string, options?: RedisKitErrorOptions) {
+    super('ERR_REDIS_UNAVAILABLE', message, options);
+  }
+}
+
+/**
+ * The connection closed while the command was on the wire. The server may or
+ * may not have executed it, so it is not resent: the caller decides.
+ */
+export class ConnectionLostError extends RedisKitError {
+  constructor(message: string, options?: RedisKitErrorOptions) {
+    super('ERR_REDIS_CONNECTION_LOST', message, options);
+  }
+}
+
+/** A snapshot of the exclusive pool, carried by {@link PoolTimeoutError}. */
+export interface PoolSnapshot {
+  active: number;
+  idle: number;
+  pendingCreates: number;
+  waiting: number;
+  max: number;
+}
+
+/** No lease could be had within `acquireTimeoutMs`. Says what the pool looked like. */
+export class PoolTimeoutError extends RedisKitError {
+  readonly pool: PoolSnapshot;
+
+  constructor(waitedMs: number, pool: PoolSnapshot) {
+    super(
+      'ERR_REDIS_POOL_TIMEOUT',
+      `no connection could be leased within ${waitedMs} ms ` +
+        `(active ${pool.active}, idle ${pool.idle}, creating ${pool.pendingCreates}, waiting ${pool.waiting}, max ${pool.max}); ` +
+        'raise REDIS_MAX_CONNECTIONS or hold leases for less time',
+    );
+    this.pool = pool;
+  }
+}
+
+/** The client (or pool) is closing or closed: no new work is accepted. */
+export class ClosedError extends RedisKitError {
+  constructor(message = 'the redis-kit client is closed', options?: RedisKitErrorOptions) {
+    super('ERR_REDIS_CLOSED', message, options);
+  }
+}
+
+/** A bounded wait queue is full; the work was refused instead of queued. */
+export class QueueFullError extends RedisKitError {
+  readonly limit: number;
+
+  constructor(what: string, limit: number) {
+    super('ERR_REDIS_QUEUE_FULL', `${what} is full (${limit} waiting); refusing instead of queueing more`);
+    this.limit = limit;
+  }
+}
+
+/** The command's deadline passed (time queued plus time on the wire). */
+export class CommandTimeoutError extends RedisKitError {
+  readonly command: string;
+  readonly timeoutMs: number;
+
+  constructor(command: string, timeoutMs: number) {
+    super('ERR_REDIS_COMMAND_TIMEOUT', `${command} did not complete within ${timeoutMs} ms`);
+    this.command = command;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The caller's AbortSignal fired. `cause` is the signal's reason. */
+export class AbortedError extends RedisKitError {
+  constructor(message = 'the operation was aborted', options?: RedisKitErrorOptions) {
+    super('ERR_REDIS_ABORTED', message, options);
+  }
+}
+
+/**
+ * An error reply from Redis. `prefix` is Redis's own first word (ERR, WRONGTYPE,
+ * NOSCRIPT, BUSY …); subclasses exist for the kinds callers branch on.
+ */
+export class ReplyError extends RedisKitError {
+  /** Redis's first word of the reply, e.g. `WRONGTYPE`. */
+  readonly prefix: string;
+  /** The command that got this reply (name only: arguments may hold secrets). */
+  readonly command: string | undefined;
+
+  constructor(
+    message: string,
+    prefix: string,
+    command: string | undefined,
+    options?: RedisKitErrorOptions,
+    code: RedisKitErrorCode = 'ERR_REDIS_REPLY',
+  ) {
+    super(code, message, options);
+    this.prefix = prefix;
+    this.command = command;
+  }
+}
+
+/** The ACL user may not run this command or touch this key (NOPERM, also inside scripts). */
+export class NoPermissionError extends ReplyError {
+  constructor(message: string, prefix: string, command: string | undefined, options?: RedisKitErrorOptions) {
+    super(message, prefix, command, options, 'ERR_REDIS_NOPERM');
+  }
+}
+
+/** The server is over `maxmemory` and refused a write (OOM). */
+export class OutOfMemoryError extends ReplyError {
+  constructor(message: string, prefix: string, command: string | undefined, options?: RedisKitErrorOptions) {
+    super(message, prefix, command, options, 'ERR_REDIS_OOM');
+  }
+}
+
+/** The key holds a value of another type (WRONGTYPE). */
+export class WrongTypeError extends ReplyError {
+  constructor(message: string, prefix: string, command: string | undefined, options?: RedisKitErrorOptions) {
+    super(message, prefix, command, options, 'ERR_REDIS_WRONGTYPE');
+  }
+}
+
+/** The command cannot run where it was called (e.g. WATCH outside a lease). */
+export class NotAllowedError extends RedisKitError {
+  constructor(message: string) {
+    super('ERR_REDIS_NOT_ALLOWED', message);
+  }
+}
+
+/** An argument given to redis-kit is malformed. */
+export class InvalidArgumentError extends RedisKitError {
+  constructor(message: string) {
+    super('ERR_REDIS_INVALID_ARGUMENT', message);
+  }
+}

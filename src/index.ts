@@ -1,0 +1,15 @@
+export { createRedis, RedisKit } from './client.js';
+export type { CloseOptions, CreateRedisOptions, LeaseOptions, SendOptions } from './client.js';
+export type { ClientState, ClientStats } from './client-stats.js';
+export type { ConnectReport } from './connect-report.js';
+export { loadConfig, redacted, describeTarget } from './config/index.js';
+export type { HostPort, RedisKitOptions, RedisMode, ResolvedConfig, ResolvedMode } from './config/index.js';
+export * from './errors.js';
+export type { Lease } from './lease/leased-connection.js';
+export { channelNames } from './observability/channels.js';
+export type { BreakerEvent, CommandEvent, ConnectionEvent, LeaseEvent } from './observability/channels.js';
+export type { ChainablePipeline } from './pipeline.js';
+export { Script } from './script.js';
+export type { ScriptDefinition } from './script.js';
+export type { Summary } from './pool/histogram.js';
+export type { PoolStatsSnapshot } from './pool/pool-stats.js';

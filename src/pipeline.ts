@@ -1,0 +1,57 @@
+import type { ChainableCommander } from 'ioredis';
+import { classifyError } from './classify-error.js';
+import { installChainableCommands, type CommandRecorder } from './commands/install-commands.js';
+import type { BatchCommand, BatchReplies } from './engine/engine.js';
+import { InvalidArgumentError } from './errors.js';
+
+/** Runs a recorded batch somewhere: on a lane, or on a leased connection. */
+export type BatchRunner = (commands: BatchCommand[], atomic: boolean) => Promise<BatchReplies | null>;
+
+/**
+ * A pipeline (or, `atomic`, a MULTI/EXEC transaction) that records commands
+ * and sends them together on `exec()`. Recording first means no connection
+ * is held while the caller builds it, and the whole batch is written at once,
+ * so a MULTI's commands can never interleave with anyone else's.
+ *
+ * Each reply error is a typed redis-kit error (WRONGTYPE → WrongTypeError …).
+ */
+export class Pipeline implements CommandRecorder {
+  readonly #commands: BatchCommand[] = [];
+  readonly #run: BatchRunner;
+  readonly #atomic: boolean;
+  #executed = false;
+
+  constructor(run: BatchRunner, atomic: boolean) {
+    this.#run = run;
+    this.#atomic = atomic;
+  }
+
+  /** Commands recorded so far. */
+  get length(): number {
+    return this.#commands.length;
+  }
+
+  addCommand(name: string, args: unknown[], buffer: boolean): this {
+    if (this.#executed) throw new InvalidArgumentError('this pipeline was already executed; create a new one');
+    this.#commands.push([buffer ? `${name}Buffer` : name, ...args]);
+    return this;
+  }
+
+  /**
+   * Sends the batch. Resolves with `[error, reply]` per command; for a
+   * transaction, `null` when a WATCHed key changed and EXEC was aborted.
+   */
+  async exec(): Promise<BatchReplies | null> {
+    if (this.#executed) throw new InvalidArgumentError('this pipeline was already executed; create a new one');
+    this.#executed = true;
+    if (this.#commands.length === 0) return [];
+    const replies = await this.#run(this.#commands, this.#atomic);
+    if (replies === null) return null;
+    return replies.map(([error, reply], i) => [error === null ? null : classifyError(error, this.#commands[i]?.[0]), reply]);
+  }
+}
+
+installChainableCommands(Pipeline.prototype);
+
+/** The pipeline as callers see it: every command, chainable, typed by ioredis. */
+export type ChainablePipeline = ChainableCommander & { exec(): Promise<BatchReplies | null>; readonly length: number };

@@ -1,0 +1,247 @@
+import { ClosedError, QueueFullError, type RedisKitError } from '../errors.js';
+import { channels } from '../observability/channels.js';
+import type { ConnectionFactory } from '../topology/connection-factory.js';
+import type { Engine } from '../engine/engine.js';
+import { Backoff } from './backoff.js';
+import type { Breaker } from './breaker.js';
+import type { Deadlines } from './deadlines.js';
+import type { PendingCommand } from './pending-command.js';
+
+export interface LanesOptions {
+  count: number;
+  factory: ConnectionFactory;
+  breaker: Breaker;
+  deadlines: Deadlines;
+  /** Commands that may wait while no lane is ready. */
+  maxQueued: number;
+  retryBaseMs: number;
+  retryMaxDelayMs: number;
+  connectTimeoutMs: number;
+  /** Told when the number of ready lanes goes from 0 to 1 or from 1 to 0. */
+  onAvailabilityChange?: (available: boolean) => void;
+}
+
+interface Lane {
+  engine: Engine;
+  inFlight: number;
+  backoff: Backoff;
+}
+
+/**
+ * The multiplexed connections ordinary commands travel on. A command goes to
+ * the ready lane with the least work in flight; while no lane is ready it
+ * waits in a bounded FIFO under its own deadline, and when the breaker opens
+ * every waiting command fails at once. Lanes reconnect by themselves with
+ * backoff; those reconnects double as the breaker's probes.
+ */
+export class Lanes {
+  readonly #lanes: Lane[] = [];
+  readonly #queue: PendingCommand[] = [];
+  readonly #options: LanesOptions;
+  #started = false;
+  #closed = false;
+  #inFlight = 0;
+  #drained: (() => void) | undefined;
+
+  constructor(options: LanesOptions) {
+    this.#options = options;
+    for (let i = 0; i < options.count; i++) this.#lanes.push(this.#createLane());
+  }
+
+  /** Connections that are up now. */
+  get readyCount(): number {
+    let ready = 0;
+    for (const lane of this.#lanes) if (lane.engine.isReady) ready++;
+    return ready;
+  }
+
+  get count(): number {
+    return this.#lanes.length;
+  }
+
+  /** Commands on the wire across all lanes. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Commands waiting for a lane to be ready. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Starts every lane connecting; resolves when the first is ready, rejects with the first failure. */
+  connect(): Promise<void> {
+    this.#start();
+    return Promise.any(this.#lanes.map((lane) => lane.engine.connect(this.#options.connectTimeoutMs))).catch((error: AggregateError) => {
+      throw error.errors[0] as RedisKitError;
+    });
+  }
+
+  /** Accepts a command: sends it now on the least busy ready lane, or queues it. */
+  dispatch(command: PendingCommand): void {
+    if (this.#closed) {
+      command.fail(new ClosedError());
+      return;
+    }
+    if (this.#options.breaker.isOpen) {
+      command.fail(this.#options.breaker.rejection(this.#options.factory.target));
+      return;
+    }
+    const lane = this.#pick();
+    this.#options.deadlines.arm(command, command.timeoutMs);
+    if (lane !== undefined) {
+      this.#send(lane, command);
+      return;
+    }
+    if (this.#queue.length >= this.#options.maxQueued && this.#pruneQueue() >= this.#options.maxQueued) {
+      this.#options.deadlines.disarm(command);
+      command.fail(new QueueFullError('the queue of commands waiting for a connection', this.#options.maxQueued));
+      return;
+    }
+    this.#queue.push(command);
+    this.#start();
+  }
+
+  /** A ready lane's engine for work that is not a single command (pipelines), or undefined. */
+  pickEngine(): Engine | undefined {
+    return this.#pick()?.engine;
+  }
+
+  /** Resolves when nothing is queued or in flight. No new work is accepted after this is called. */
+  drain(): Promise<void> {
+    this.#closed = true;
+    // Queued commands were accepted: they still go out if a lane comes up
+    // before their deadline, and fail with it otherwise.
+    const drained = new Promise<void>((resolve) => {
+      this.#drained = resolve;
+    });
+    this.checkDrained();
+    return drained;
+  }
+
+  /** Called when any command ends while draining: a queued command that expired may have been the last. */
+  checkDrained(): void {
+    if (this.#drained !== undefined && this.#inFlight === 0 && this.#pruneQueue() === 0) this.#drained();
+  }
+
+  /** Drops commands that already ended (expired while queued); returns how many still wait. */
+  #pruneQueue(): number {
+    let kept = 0;
+    for (const command of this.#queue) if (!command.settled) this.#queue[kept++] = command;
+    this.#queue.length = kept;
+    return kept;
+  }
+
+  /** QUITs every lane (after {@link drain}) or drops them (`force`). */
+  async close(force: boolean): Promise<void> {
+    this.#closed = true;
+    if (force) {
+      for (const command of this.#queue.splice(0)) command.fail(new ClosedError('the client was destroyed before this command was sent'));
+      for (const lane of this.#lanes) lane.engine.destroy();
+    } else {
+      await Promise.all(this.#lanes.map((lane) => lane.engine.quit()));
+    }
+    for (const lane of this.#lanes) {
+      if (channels.connectionDestroy.hasSubscribers) {
+        channels.connectionDestroy.publish({ role: 'lane', id: lane.engine.id, reason: force ? 'destroy' : 'close' });
+      }
+    }
+  }
+
+  #createLane(): Lane {
+    const backoff = new Backoff({ baseMs: this.#options.retryBaseMs, capMs: this.#options.retryMaxDelayMs });
+    const engine = this.#options.factory.create('lane', () => {
+      if (this.#closed) return null;
+      // Credentials will not fix themselves: retry, but slowly, never in a storm.
+      if (engine.authError !== undefined) return this.#options.retryMaxDelayMs;
+      return backoff.next();
+    });
+    const lane: Lane = { engine, inFlight: 0, backoff };
+    engine.on('ready', () => {
+      backoff.reset();
+      if (this.readyCount === 1) this.#options.onAvailabilityChange?.(true);
+      this.#options.breaker.recordSuccess();
+      if (channels.connectionCreate.hasSubscribers) channels.connectionCreate.publish({ role: 'lane', id: engine.id });
+      this.#flushQueue();
+    });
+    engine.on('connectFailed', (error) => {
+      if (channels.connectionFail.hasSubscribers) channels.connectionFail.publish({ role: 'lane', id: engine.id, error });
+      this.#options.breaker.recordFailure(error);
+      if (this.#options.breaker.isOpen) this.#failQueue();
+    });
+    engine.on('lost', (error) => {
+      if (this.readyCount === 0 && !this.#closed) this.#options.onAvailabilityChange?.(false);
+      if (channels.connectionDestroy.hasSubscribers) {
+        channels.connectionDestroy.publish({ role: 'lane', id: engine.id, reason: 'broken', error });
+      }
+    });
+    return lane;
+  }
+
+  #start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    for (const lane of this.#lanes) {
+      lane.engine.connect(this.#options.connectTimeoutMs).catch((error: RedisKitError) => {
+        // Reported through 'connectFailed' to the breaker; the lane keeps retrying.
+        if (lane.engine.isEnded && !this.#closed) this.#options.breaker.recordFailure(error);
+      });
+    }
+  }
+
+  #pick(): Lane | undefined {
+    let best: Lane | undefined;
+    for (const lane of this.#lanes) {
+      if (!lane.engine.isReady) continue;
+      if (best === undefined || lane.inFlight < best.inFlight) best = lane;
+    }
+    return best;
+  }
+
+  #send(lane: Lane, command: PendingCommand): void {
+    lane.inFlight++;
+    this.#inFlight++;
+    command.onWire = true;
+    const reply =
+      command.batch === undefined
+        ? lane.engine.send(command.name, command.args, command.buffer)
+        : lane.engine.batch(command.batch.commands, command.batch.atomic);
+    reply.then(
+      (reply) => {
+        this.#landed(lane, command);
+        command.resolve(reply);
+      },
+      (error: unknown) => {
+        this.#landed(lane, command);
+        command.fail(error);
+      },
+    );
+  }
+
+  #landed(lane: Lane, command: PendingCommand): void {
+    lane.inFlight--;
+    this.#inFlight--;
+    this.#options.deadlines.disarm(command);
+    if (this.#drained !== undefined) this.checkDrained();
+  }
+
+  #flushQueue(): void {
+    while (this.#queue.length > 0) {
+      const lane = this.#pick();
+      if (lane === undefined) return;
+      const command = this.#queue.shift() as PendingCommand;
+      if (command.settled) continue;
+      this.#send(lane, command);
+    }
+    this.checkDrained();
+  }
+
+  #failQueue(): void {
+    const error = this.#options.breaker.rejection(this.#options.factory.target);
+    for (const command of this.#queue.splice(0)) {
+      this.#options.deadlines.disarm(command);
+      command.fail(error);
+    }
+    this.checkDrained();
+  }
+}

@@ -1,0 +1,69 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { ResolvedConfig } from '../config/options.js';
+
+/** What the engine seam needs from an ioredis client; Redis and Cluster both fit. */
+export type IoredisClient = Redis | Cluster;
+
+export interface EngineClientOptions {
+  /** Label in CLIENT LIST, so operators can tell lanes from leases. */
+  role: 'lane' | 'lease' | 'subscriber' | 'probe';
+  /** Lanes reconnect by themselves; leases are replaced instead (null). */
+  retryStrategy: ((attempt: number) => number | null) | null;
+  /** Lanes write commands back to back within a tick. */
+  autoPipelining: boolean;
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined;
+}
+
+/**
+ * Builds one ioredis client for the configured topology. ioredis's own
+ * queues are switched off: redis-kit owns waiting (bounded, under deadlines)
+ * and never resends a command whose connection died, because the server may
+ * already have run it.
+ */
+export function createEngineClient(config: ResolvedConfig, options: EngineClientOptions): IoredisClient {
+  const base: RedisOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 0,
+    enableReadyCheck: true,
+    connectTimeout: config.connectTimeoutMs,
+    // Destroys a socket that stops answering (a paused or blackholed server)
+    // so the lane reconnects instead of staying wedged.
+    socketTimeout: config.socketTimeoutMs,
+    keyPrefix: config.keyPrefix === '' ? undefined : config.keyPrefix,
+    db: config.db,
+    username: config.username,
+    password: config.password,
+    connectionName: `${config.connectionName}:${options.role}`,
+    enableAutoPipelining: options.autoPipelining,
+    retryStrategy: options.retryStrategy ?? (() => null),
+    tls: config.tls ? { ...options.tls } : undefined,
+  };
+
+  switch (config.mode) {
+    case 'cluster': {
+      const clusterOptions: ClusterOptions = {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        enableAutoPipelining: options.autoPipelining,
+        keyPrefix: base.keyPrefix,
+        clusterRetryStrategy: options.retryStrategy ?? (() => null),
+        redisOptions: { ...base, keyPrefix: undefined, db: undefined, lazyConnect: undefined },
+      };
+      return new Cluster([...config.clusterNodes], clusterOptions);
+    }
+    case 'sentinel':
+      return new Redis({
+        ...base,
+        sentinels: [...config.sentinels],
+        name: config.sentinelMaster,
+        sentinelPassword: config.sentinelPassword,
+        sentinelRetryStrategy: (attempt: number) => options.retryStrategy?.(attempt) ?? null,
+      });
+    case 'standalone':
+      return new Redis({ ...base, host: config.host, port: config.port });
+    case 'memory':
+      throw new Error('memory:// has no Redis connection; the client must not create one');
+  }
+}
