@@ -8,7 +8,10 @@
  * Environment: BENCH_SECONDS (measured seconds per cell, default 3),
  * BENCH_WARMUP_MS (un-measured warm-up per cell, default 200),
  * BENCH_ROUNDS (passes over the whole matrix, default 2), REDIS_SERVER
- * (the redis-server binary, default `redis-server` from PATH).
+ * (the redis-server binary, default `redis-server` from PATH). For profiling
+ * one client: BENCH_ONLY (comma-separated peer ids: raw, raw-ap, lanes2,
+ * lanes1, lease, gpool) and BENCH_CALLERS (comma-separated caller counts),
+ * e.g. `BENCH_ONLY=lease BENCH_CALLERS=50 node --cpu-prof build/bench/lanes.js`.
  *
  * `--write` replaces docs/benchmarks.md with the results.
  */
@@ -25,7 +28,7 @@ import { createRedis } from '../src/index.js';
 const HOST = '127.0.0.1';
 const KEY_COUNT = 10_000;
 const VALUE_BYTES = 100;
-const CONCURRENCY = [1, 50, 500] as const;
+const ALL_CONCURRENCY: readonly number[] = [1, 50, 500];
 const POOL_MAX = 50;
 
 const SECONDS = positiveNumber('BENCH_SECONDS', 3);
@@ -54,7 +57,7 @@ interface Peer {
   open(port: number): Promise<Target>;
 }
 
-const PEERS: readonly Peer[] = [
+const ALL_PEERS: readonly Peer[] = [
   {
     name: 'ioredis, 1 connection',
     id: 'raw',
@@ -122,6 +125,12 @@ const PEERS: readonly Peer[] = [
     },
   },
 ];
+
+const ONLY = listEnv('BENCH_ONLY');
+const PEERS = ALL_PEERS.filter((peer) => ONLY === undefined || ONLY.includes(peer.id));
+const CALLERS_ONLY = listEnv('BENCH_CALLERS');
+const CONCURRENCY = CALLERS_ONLY === undefined ? ALL_CONCURRENCY : CALLERS_ONLY.map(Number);
+const COMPLETE = PEERS.length === ALL_PEERS.length && CONCURRENCY.length === ALL_CONCURRENCY.length;
 
 async function openKit(port: number, lanes: number, via: 'lanes' | 'lease'): Promise<Target> {
   const redis = createRedis({ env: {}, url: `redis://${HOST}:${port}`, lanes, maxConnections: POOL_MAX });
@@ -514,6 +523,12 @@ function makeValue(bytes: number): string {
   return value;
 }
 
+function listEnv(name: string): string[] | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return raw.split(',').map((item) => item.trim());
+}
+
 function positiveNumber(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -551,14 +566,19 @@ async function main(): Promise<void> {
     }
 
     const elapsedS = (performance.now() - started) / 1000;
-    console.log(`\n${resultsTable(results)}\n\n${ratioTable(results)}\n`);
-    for (const ratio of RATIOS.filter((r) => r.target !== undefined)) {
-      console.log(`${ratio.label} at 50 callers: ${ratioAt(results, ratio, 50).toFixed(3)}  (target ${ratio.target?.text})`);
-    }
-    if (WRITE) {
-      const path = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
-      writeFileSync(path, document(env, results, elapsedS));
-      console.log(`wrote ${path}`);
+    if (!COMPLETE) {
+      // A filtered run (BENCH_ONLY / BENCH_CALLERS) is for profiling: no table, nothing written.
+      console.log(`filtered run: ${PEERS.map((p) => p.id).join(', ')} at ${CONCURRENCY.join(', ')} callers; not writing docs`);
+    } else {
+      console.log(`\n${resultsTable(results)}\n\n${ratioTable(results)}\n`);
+      for (const ratio of RATIOS.filter((r) => r.target !== undefined)) {
+        console.log(`${ratio.label} at 50 callers: ${ratioAt(results, ratio, 50).toFixed(3)}  (target ${ratio.target?.text})`);
+      }
+      if (WRITE) {
+        const path = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
+        writeFileSync(path, document(env, results, elapsedS));
+        console.log(`wrote ${path}`);
+      }
     }
     console.log(`done in ${elapsedS.toFixed(0)} s`);
   } finally {

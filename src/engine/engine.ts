@@ -21,6 +21,9 @@ export interface EngineEvents {
 
 let nextId = 1;
 
+/** ioredis methods of these names do not just send the command (multi() builds a pipeline …). */
+const viaCall = new Set(['multi', 'exec', 'pipeline', 'monitor', 'quit', 'disconnect', 'connect', 'duplicate']);
+
 /**
  * The narrow seam between redis-kit and its protocol engine: send a command
  * and get its reply, connect, close, and a few events. Nothing above this file
@@ -86,7 +89,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     // The named methods, not call()/callBuffer(): ioredis's auto-pipelining
     // drops the command name of callBuffer(), and the named methods carry each
     // command's argument transformers (HSET with an object, MSET with a Map).
-    const method = client[buffer ? `${name}Buffer` : name];
+    const method = viaCall.has(name) ? undefined : client[buffer ? `${name}Buffer` : name];
     if (typeof method === 'function') return method.apply(this.#client, args);
     const call = client[buffer ? 'callBuffer' : 'call'] as (...args: unknown[]) => Promise<unknown>;
     return call.call(this.#client, name, ...args);

@@ -78,7 +78,7 @@ const HOST = '127.0.0.1';
 /** Attempts with a fresh port when a picked port turns out to be taken. */
 const MAX_PORT_ATTEMPTS = 5;
 /** Probe interval while waiting for a just-spawned server. */
-const READY_POLL_MS = 20;
+const READY_POLL_MS = 10;
 
 /**
  * Starts a `redis-server` (from PATH) on 127.0.0.1 with persistence off, a private temp dir,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
@@ -12,15 +12,28 @@ import { RespClient } from '../helpers/resp-client.js';
 import { encodeCommand, RespError, RespParser, replyToText } from '../helpers/resp-protocol.js';
 import { once, TimeoutError, waitFor } from '../helpers/wait-for.js';
 
-/** True while a process with this pid exists (our children are reaped as soon as they exit). */
+/**
+ * True while the process runs (or is stopped). A zombie counts as dead: servers orphaned by a
+ * child test process are reaped by pid 1 whenever it gets round to it, which can take a second.
+ */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     if (hasErrorCode(err, 'ESRCH')) return false;
     throw err;
   }
+  if (!existsSync('/proc/self/stat')) return true;
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (err) {
+    // Reaped between kill(0) and the read: gone, which answers the question.
+    if (hasErrorCode(err, 'ENOENT')) return false;
+    throw err;
+  }
+  // Format: "pid (comm) STATE ..."; comm may contain spaces or parentheses.
+  return stat.charAt(stat.lastIndexOf(')') + 2) !== 'Z';
 }
 
 /** A plain socket plus everything it received, for byte-exact assertions through the proxy. */
