@@ -16,9 +16,9 @@
  * `--write` replaces docs/benchmarks.md with the results.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import genericPool from 'generic-pool';
@@ -185,7 +185,45 @@ interface CellResult {
   opsPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU time (user + system) of this Node.js process per operation, µs. */
+  clientCpuUs: number;
+  /** CPU time of the redis-server process per operation, µs (NaN where /proc is missing). */
+  serverCpuUs: number;
   errors: number;
+}
+
+/** CPU time so far, in µs: this process, and redis-server from /proc/<pid>/stat. */
+interface CpuMark {
+  client: number;
+  server: number;
+}
+
+const CLOCK_TICKS_PER_SECOND = clockTicks();
+
+function cpuMark(): CpuMark {
+  const usage = process.cpuUsage();
+  return { client: usage.user + usage.system, server: serverCpuUs() };
+}
+
+function serverCpuUs(): number {
+  const pid = server?.child.pid;
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function clockTicks(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
 }
 
 async function runCell(peer: Peer, port: number, callers: number): Promise<CellResult> {
@@ -195,6 +233,8 @@ async function runCell(peer: Peer, port: number, callers: number): Promise<CellR
   const measureUntil = measureFrom + SECONDS * 1000;
   let errors = 0;
   let firstError: unknown;
+  let cpuFrom: CpuMark | undefined;
+  let cpuUntil: CpuMark | undefined;
 
   // An operation counts when it completes inside the window (whenever it started):
   // completions per second is then unbiased by the ops straddling either edge.
@@ -210,15 +250,31 @@ async function runCell(peer: Peer, port: number, callers: number): Promise<CellR
         firstError ??= error;
       }
       const ended = performance.now();
-      if (ended >= measureUntil) return;
-      if (ended >= measureFrom) samples.push(ended - started);
+      if (ended >= measureUntil) {
+        cpuUntil ??= cpuMark();
+        return;
+      }
+      if (ended >= measureFrom) {
+        cpuFrom ??= cpuMark();
+        samples.push(ended - started);
+      }
     }
   };
   await Promise.all(Array.from({ length: callers }, caller));
   await target.close();
   if (firstError !== undefined) console.error(`  ${peer.name} @ ${callers}: ${errors} errors, first:`, firstError);
   const [p50Ms, p99Ms] = samples.percentiles();
-  return { opsPerSec: samples.count / SECONDS, p50Ms, p99Ms, errors };
+  const ops = samples.count;
+  const perOp = (from: number | undefined, until: number | undefined): number =>
+    from === undefined || until === undefined || ops === 0 ? Number.NaN : (until - from) / ops;
+  return {
+    opsPerSec: ops / SECONDS,
+    p50Ms,
+    p99Ms,
+    clientCpuUs: perOp(cpuFrom?.client, cpuUntil?.client),
+    serverCpuUs: perOp(cpuFrom?.server, cpuUntil?.server),
+    errors,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -245,20 +301,27 @@ async function startServer(): Promise<Server> {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-    const ready = waitForPing(port, 10_000);
-    const first = await Promise.race([
-      ready.then(() => 'ready' as const),
-      exited.then(() => 'exited' as const),
-      spawnError.then((error) => error),
-    ]);
-    if (first === 'ready') {
+    let gone: Error | 'exited' | undefined;
+    child.once('exit', () => {
+      gone ??= 'exited';
+    });
+    child.once('error', (error) => {
+      gone ??= error;
+    });
+    let ready: boolean;
+    try {
+      ready = await waitForPing(port, 10_000, () => gone !== undefined);
+    } catch (error) {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+    if (ready) {
       server = { port, child, dir };
       return server;
     }
     rmSync(dir, { recursive: true, force: true });
-    if (first instanceof Error) throw new Error(`cannot start ${binary}: ${first.message}`);
+    if (gone instanceof Error) throw new Error(`cannot start ${binary}: ${gone.message}`);
     // Another process took the port between our probe and redis-server's bind: try another.
     if (/address already in use/i.test(output) && attempt < 5) continue;
     throw new Error(`redis-server exited before answering PING:\n${output}`);
@@ -319,10 +382,12 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForPing(port: number, timeoutMs: number): Promise<void> {
+/** True once the server answers PING; false if it went away first (`gone`); throws on timeout. */
+async function waitForPing(port: number, timeoutMs: number, gone: () => boolean): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
-    if (await pingOnce(port)) return;
+    if (gone()) return false;
+    if (await pingOnce(port)) return true;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
@@ -355,6 +420,8 @@ interface Environment {
   redis: string;
   nproc: string;
   cpu: string;
+  /** 1-minute load average when the run started: other work on a shared machine skews everything. */
+  load: string;
 }
 
 type Results = Map<string, CellResult[]>;
@@ -370,12 +437,13 @@ function best(results: Results, peer: Peer, callers: number): { best: CellResult
 }
 
 const fmtOps = (n: number): string => Math.round(n).toLocaleString('en-US');
+const fmtUs = (n: number): string => (Number.isNaN(n) ? '—' : n.toFixed(1));
 const fmtMs = (n: number): string => (n < 1 ? n.toFixed(3) : n < 10 ? n.toFixed(2) : n.toFixed(1));
 
 function resultsTable(results: Results): string {
   const lines = [
-    '| Callers | Client | ops/s | p50 ms | p99 ms | rounds (ops/s) | errors |',
-    '|--------:|:-------|------:|-------:|-------:|:---------------|-------:|',
+    '| Callers | Client | ops/s | p50 ms | p99 ms | Node CPU µs/op | Redis CPU µs/op | every round, ops/s | errors |',
+    '|--:|:--|--:|--:|--:|--:|--:|:--|--:|',
   ];
   for (const callers of CONCURRENCY) {
     for (const peer of PEERS) {
@@ -383,7 +451,7 @@ function resultsTable(results: Results): string {
       const rounds = all.map((r) => fmtOps(r.opsPerSec)).join(' / ');
       const errors = all.reduce((sum, r) => sum + r.errors, 0);
       lines.push(
-        `| ${callers} | ${peer.name} | ${fmtOps(cell.opsPerSec)} | ${fmtMs(cell.p50Ms)} | ${fmtMs(cell.p99Ms)} | ${rounds} | ${errors} |`,
+        `| ${callers} | ${peer.name} | ${fmtOps(cell.opsPerSec)} | ${fmtMs(cell.p50Ms)} | ${fmtMs(cell.p99Ms)} | ${fmtUs(cell.clientCpuUs)} | ${fmtUs(cell.serverCpuUs)} | ${rounds} | ${errors} |`,
       );
     }
   }
@@ -444,7 +512,7 @@ the numbers below are from one run on the machine described, not a promise for y
 | Date | ${env.date} |
 | Node.js | ${env.node} |
 | Redis | ${env.redis} (local, \`--save '' --appendonly no\`) |
-| Machine | \`nproc\` = ${env.nproc}, ${env.cpu} |
+| Machine | \`nproc\` = ${env.nproc}, ${env.cpu}; 1-min load average ${env.load} at the start (shared machine) |
 | Per cell | ${WARMUP_MS} ms warm-up + ${SECONDS} s measured, best of ${ROUNDS} round${ROUNDS === 1 ? '' : 's'} |
 | Whole run | ${Math.round(elapsedS)} s |
 
@@ -459,8 +527,10 @@ its reply arrives inside the window, and its latency (from the call to the reply
 connection) is kept in a Float64Array that is sorted for p50 and p99. To spread the noise of a shared machine evenly
 the whole matrix runs ${ROUNDS} time${ROUNDS === 1 ? '' : 's'}, the clients in reverse order on every other round, so neighbours in the
 table run seconds apart; each cell reports its best round (noise only slows a run down), with every round's ops/s
-alongside to show the spread. Server and client share the machine's ${env.nproc} CPU${env.nproc === '1' ? '' : 's'}, so absolute numbers are
-low and mostly measure client-side CPU per command; the ratios are the point.
+alongside to show the spread. The CPU columns divide the CPU time (user + system) spent over the window by this Node.js
+process (\`process.cpuUsage()\`) and by redis-server (\`/proc/<pid>/stat\`) by the operations completed: they move much less with
+the machine's other load than ops/s do, and show where a client spends its time. Server and client share the machine's
+${env.nproc} CPU${env.nproc === '1' ? '' : 's'} (and with whatever else runs on it), so absolute numbers are modest; compare clients within a run.
 
 The clients: **ioredis, 1 connection** is \`new Redis(port)\` with its defaults (no auto-pipelining); **enableAutoPipelining**
 is the same with \`enableAutoPipelining: true\`; **redis-kit lanes** is \`redis.get/set\` over \`createRedis({ lanes })\`
@@ -495,6 +565,7 @@ function environment(redisVersion: string): Environment {
     redis: redisVersion,
     nproc,
     cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
+    load: loadavg()[0]?.toFixed(2) ?? '?',
   };
 }
 
@@ -504,12 +575,16 @@ async function preload(port: number): Promise<string> {
   const redis = new Redis({ host: HOST, port, lazyConnect: true });
   await redis.connect();
   try {
+    const info = await redis.info('server');
+    // A port probed free can be taken before redis-server binds it: make sure this is our server.
+    const pid = /^process_id:(\d+)/m.exec(info)?.[1];
+    if (pid !== String(server?.child.pid))
+      throw new Error(`port ${port} answers from pid ${pid}, not our redis-server (${server?.child.pid})`);
     const pipeline = redis.pipeline();
     for (const key of KEYS) pipeline.set(key, VALUE);
     const replies = (await pipeline.exec()) ?? [];
     const failed = replies.find(([error]) => error !== null);
     if (failed !== undefined) throw failed[0];
-    const info = await redis.info('server');
     return /^redis_version:(.*)$/m.exec(info)?.[1]?.trim() ?? 'unknown';
   } finally {
     await quit(redis);
@@ -559,7 +634,8 @@ async function main(): Promise<void> {
           results.set(key, [...(results.get(key) ?? []), result]);
           console.log(
             `  round ${round + 1}/${ROUNDS}  ${String(callers).padStart(3)} callers  ${peer.name.padEnd(48)} ` +
-              `${fmtOps(result.opsPerSec).padStart(9)} ops/s  p50 ${fmtMs(result.p50Ms)} ms  p99 ${fmtMs(result.p99Ms)} ms`,
+              `${fmtOps(result.opsPerSec).padStart(9)} ops/s  p50 ${fmtMs(result.p50Ms)} ms  p99 ${fmtMs(result.p99Ms)} ms  ` +
+              `cpu/op node ${fmtUs(result.clientCpuUs)} µs, redis ${fmtUs(result.serverCpuUs)} µs`,
           );
         }
       }

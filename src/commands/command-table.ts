@@ -4,6 +4,12 @@ import { list as commandList, hasFlag } from '@ioredis/commands';
 export const commandNames: readonly string[] = commandList;
 
 const blocking = new Set(commandList.filter((name) => hasFlag(name, 'blocking')));
+const readOnly = new Set([...commandList.filter((name) => hasFlag(name, 'readonly')), 'ping', 'echo', 'info', 'time']);
+
+/** Whether a command only reads, so sending it twice cannot change anything. */
+export function isReadOnly(name: string): boolean {
+  return readOnly.has(name);
+}
 
 /**
  * Commands that change the state of the connection they run on. On a shared

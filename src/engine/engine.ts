@@ -76,7 +76,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** The credentials were refused; set until a later attempt succeeds. */
   get authError(): AuthError | undefined {
-    return this.#authError;
+    return this.#authError ?? (this.#lastError instanceof AuthError ? this.#lastError : undefined);
   }
 
   get lastError(): RedisKitError | undefined {
@@ -187,7 +187,8 @@ export class Engine extends EventEmitter<EngineEvents> {
           (error: unknown) => {
             const message = error instanceof Error ? error.message : String(error);
             const negotiation = /NOPROTO|unknown command .?hello/i.test(message);
-            const credentialsSent = method === 'auth' || args.some((a) => String(a).toUpperCase() === 'AUTH');
+            // ioredis passes HELLO's arguments as one array: [3, 'AUTH', user, password].
+            const credentialsSent = method === 'auth' || args.flat().some((a) => String(a).toUpperCase() === 'AUTH');
             if (negotiation || !credentialsSent) throw error;
             this.#authError = new AuthError(`Redis at ${this.#target} refused the credentials: ${message}`, { cause: error });
             throw new Error('redis-kit: authentication refused, abandoning this connection');

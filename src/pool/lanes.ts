@@ -1,3 +1,5 @@
+import { isReplyError } from '../classify-error.js';
+import { isReadOnly } from '../commands/command-table.js';
 import { ClosedError, QueueFullError, type RedisKitError } from '../errors.js';
 import { channels } from '../observability/channels.js';
 import type { ConnectionFactory } from '../topology/connection-factory.js';
@@ -6,6 +8,21 @@ import { Backoff } from './backoff.js';
 import type { Breaker } from './breaker.js';
 import type { Deadlines } from './deadlines.js';
 import type { PendingCommand } from './pending-command.js';
+
+/** How often one command may be sent again after its connection died under it. */
+const MAX_RESENDS = 2;
+
+/**
+ * Whether a command that failed with a connection error can be sent again
+ * without risk of running twice: it never left (the socket was already
+ * unwritable), or it only reads. Writes are never resent: the server may have
+ * run them, and the caller must decide.
+ */
+function mayResend(command: PendingCommand, error: unknown): boolean {
+  if (!(error instanceof Error) || isReplyError(error)) return false;
+  if (error.message.startsWith("Stream isn't writeable")) return true;
+  return command.batch === undefined && isReadOnly(command.name);
+}
 
 export interface LanesOptions {
   count: number;
@@ -201,7 +218,6 @@ export class Lanes {
   #send(lane: Lane, command: PendingCommand): void {
     lane.inFlight++;
     this.#inFlight++;
-    command.onWire = true;
     const reply =
       command.batch === undefined
         ? lane.engine.send(command.name, command.args, command.buffer)
@@ -212,10 +228,25 @@ export class Lanes {
         command.resolve(reply);
       },
       (error: unknown) => {
-        this.#landed(lane, command);
+        lane.inFlight--;
+        this.#inFlight--;
+        if (!command.settled && command.resends < MAX_RESENDS && mayResend(command, error)) {
+          command.resends++;
+          this.#resend(command);
+          return;
+        }
+        this.#options.deadlines.disarm(command);
         command.fail(error);
+        if (this.#drained !== undefined) this.checkDrained();
       },
     );
+  }
+
+  /** Sends again on another (or the reconnected) lane, still under the command's original deadline. */
+  #resend(command: PendingCommand): void {
+    const lane = this.#pick();
+    if (lane !== undefined) this.#send(lane, command);
+    else this.#queue.push(command);
   }
 
   #landed(lane: Lane, command: PendingCommand): void {

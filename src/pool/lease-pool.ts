@@ -348,7 +348,11 @@ export class LeasePool {
     // Jitter (up to 10% early) keeps connections made together from all retiring together.
     const retireAt =
       this.#options.maxLifetimeMs === 0 ? Number.POSITIVE_INFINITY : now + this.#options.maxLifetimeMs * (1 - 0.1 * this.#random());
-    return new PooledConnection(engine, now, retireAt);
+    const connection = new PooledConnection(engine, now, retireAt);
+    // An idle connection that dies (CLIENT KILL, server restart) leaves the
+    // pool at once, so the next caller is not handed a dead socket.
+    engine.once('end', () => this.#dropIfFree(connection));
+    return connection;
   }
 
   #createFailed(error: RedisKitError): void {
@@ -390,6 +394,14 @@ export class LeasePool {
     connection.engine.destroy();
     this.stats.recordDestroy(reason);
     if (channels.connectionDestroy.hasSubscribers) channels.connectionDestroy.publish({ role: 'lease', id: connection.engine.id, reason });
+  }
+
+  #dropIfFree(connection: PooledConnection): void {
+    const index = this.#free.indexOf(connection);
+    if (index === -1) return;
+    this.#free.splice(index, 1);
+    this.#destroy(connection, 'broken');
+    this.runMaintenance();
   }
 
   #checkIdle(): void {

@@ -24,8 +24,8 @@ export class PendingCommand extends Deadline {
   readonly promise: Promise<unknown>;
   /** Set for a pipeline or MULTI: the commands sent in place of `name`/`args`. */
   batch: { commands: BatchCommand[]; atomic: boolean } | undefined;
-  /** Set while the command is on a lane's wire. */
-  onWire = false;
+  /** Times it was sent again after its connection died under it (reads only). */
+  resends = 0;
   settled = false;
   #resolve!: (value: unknown) => void;
   #reject!: (error: Error) => void;

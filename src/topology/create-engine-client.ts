@@ -28,9 +28,11 @@ export function createEngineClient(config: ResolvedConfig, options: EngineClient
     maxRetriesPerRequest: 0,
     enableReadyCheck: true,
     connectTimeout: config.connectTimeoutMs,
-    // Destroys a socket that stops answering (a paused or blackholed server)
-    // so the lane reconnects instead of staying wedged.
-    socketTimeout: config.socketTimeoutMs,
+    // Destroys a lane whose socket stops answering (a paused or blackholed
+    // server) so it reconnects instead of staying wedged. Not on leases: they
+    // carry blocking commands that legitimately wait longer, and a lease whose
+    // command missed its deadline is destroyed on release anyway.
+    socketTimeout: options.role === 'lease' ? undefined : config.socketTimeoutMs,
     keyPrefix: config.keyPrefix === '' ? undefined : config.keyPrefix,
     db: config.db,
     username: config.username,

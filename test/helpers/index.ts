@@ -1,4 +1,5 @@
 /** Test helpers for integration tests against real redis-server processes. */
+export { hasErrorCode } from './errno.js';
 export { type FaultProxy, type ProxyTarget, startFaultProxy } from './fault-proxy.js';
 export { freePort } from './free-port.js';
 export { type RedisServer, type RedisServerConnectOptions, type StartRedisOptions, startRedis } from './redis-server.js';

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
@@ -31,43 +31,41 @@ export class RedisProcess {
   #exit: ProcessExit | undefined;
   #paused = false;
 
-  private constructor(pid: number, exited: Promise<ProcessExit>, logPath: string, logOffset: number) {
+  private constructor(child: ChildProcess, pid: number, logPath: string, logOffset: number) {
     this.pid = pid;
-    this.exited = exited;
     this.#logPath = logPath;
     this.#logOffset = logOffset;
+    trackChild(pid);
+    // Lifetime is managed explicitly (stop() or the exit hook), not by the event loop.
+    child.unref();
+    this.exited = new Promise<ProcessExit>((resolve) => {
+      child.once('exit', (code, signal) => {
+        // Set synchronously with the reap so `running` can never report a reusable pid.
+        const exit = { code, signal };
+        this.#exit = exit;
+        untrackChild(pid);
+        resolve(exit);
+      });
+    });
   }
 
   /** Spawns `redis-server args…`; resolves once the process exists (not once it is ready). */
   static async spawn(args: readonly string[], logPath: string): Promise<RedisProcess> {
     const log = await open(logPath, 'a');
-    let child: ReturnType<typeof spawn>;
-    let logOffset: number;
     try {
-      logOffset = (await log.stat()).size;
-      child = spawn('redis-server', args, { stdio: ['ignore', log.fd, log.fd] });
-      // Rejects on 'error' (e.g. ENOENT when redis-server is not on PATH).
-      await once(child, 'spawn');
+      const logOffset = (await log.stat()).size;
+      const child = spawn('redis-server', args, { stdio: ['ignore', log.fd, log.fd] });
+      // Every listener goes on before the next await: a server that rejects its arguments exits
+      // within a millisecond, and an 'exit' emitted while nobody listens is lost for good.
+      const spawned = once(child, 'spawn'); // rejects on 'error', e.g. ENOENT without redis-server
+      const instance = child.pid === undefined ? undefined : new RedisProcess(child, child.pid, logPath, logOffset);
+      await spawned;
+      if (instance === undefined) throw new Error('redis-server was spawned without a pid');
+      return instance;
     } finally {
       // The child got its own copy of the descriptor at fork time.
       await log.close();
     }
-    const pid = child.pid;
-    if (pid === undefined) throw new Error('redis-server spawned without a pid');
-    trackChild(pid);
-    // Lifetime is managed explicitly (stop() or the exit hook), not by the event loop.
-    child.unref();
-    let instance!: RedisProcess;
-    const exited = new Promise<ProcessExit>((resolve) => {
-      child.once('exit', (code, signal) => {
-        // Set synchronously with the reap so `running` can never report a reusable pid.
-        instance.#exit = { code, signal };
-        untrackChild(pid);
-        resolve(instance.#exit);
-      });
-    });
-    instance = new RedisProcess(pid, exited, logPath, logOffset);
-    return instance;
   }
 
   /** True until the process has exited. */

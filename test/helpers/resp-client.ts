@@ -125,12 +125,21 @@ export class RespClient implements AsyncDisposable {
     return this.#failure === undefined;
   }
 
-  /** Ends the connection gracefully (FIN) and waits until it is closed. */
-  async close(): Promise<void> {
+  /**
+   * Ends the connection gracefully (FIN) and waits until the peer closes its side too, but at
+   * most `timeoutMs`: a paused or blackholed server never answers the FIN, so the socket is
+   * destroyed then instead of hanging the test.
+   */
+  async close(timeoutMs = 1000): Promise<void> {
     if (this.#socket.destroyed) return;
     const closed = new Promise<void>((resolve) => this.#socket.once('close', () => resolve()));
     this.#socket.end();
-    await closed;
+    const timer = setTimeout(() => this.destroy(), timeoutMs);
+    try {
+      await closed;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Closes the connection at once; pending commands reject. */

@@ -213,6 +213,21 @@ describe('startRedis', () => {
       client.destroy();
     }
   });
+
+  it('RespClient.close() gives up on a server that never answers the FIN', async () => {
+    const client = await server.connect();
+    assert.equal(await client.command('PING'), 'PONG');
+    await server.pause();
+    try {
+      const started = performance.now();
+      await client.close(200);
+      const took = performance.now() - started;
+      assert.ok(took >= 190 && took < 1000, `close took ${took.toFixed(1)} ms`);
+      assert.equal(client.isOpen, false);
+    } finally {
+      await server.resume();
+    }
+  });
 });
 
 describe('startRedis options and lifecycle', () => {
@@ -248,6 +263,16 @@ describe('startRedis options and lifecycle', () => {
       return true;
     });
     assert.ok(performance.now() - started < 2000, 'fails fast instead of waiting for the deadline');
+  });
+
+  it('rejects with ENOENT when redis-server is not on PATH', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      await assert.rejects(startRedis(), { code: 'ENOENT' });
+    } finally {
+      process.env.PATH = path;
+    }
   });
 
   it('stop() is idempotent, kills the process and removes the temp dir', async () => {
@@ -451,7 +476,9 @@ describe('fault proxy', () => {
   });
 
   it('resets clients when the upstream is unreachable', async () => {
-    const dead = await startFaultProxy({ host: '127.0.0.1', port: await freePort() });
+    // Not a freePort(): a parallel test file could start a server on it in the meantime.
+    // Port 1 (tcpmux) is privileged and unused, so connecting to it is refused.
+    const dead = await startFaultProxy({ host: '127.0.0.1', port: 1 });
     try {
       const raw = await connectRaw(dead.port);
       const [err] = await once<[Error]>(raw.socket, 'error', 2000);
@@ -499,7 +526,13 @@ describe('waitFor and once', () => {
   it('waitFor does not hang on a predicate that never settles', async () => {
     const started = performance.now();
     await assert.rejects(
-      waitFor(() => new Promise<boolean>(() => {}), { timeoutMs: 50, what: 'a stuck predicate' }),
+      waitFor(
+        () =>
+          new Promise<boolean>(() => {
+            // Never settles, like a probe stuck on a dead connection.
+          }),
+        { timeoutMs: 50, what: 'a stuck predicate' },
+      ),
       TimeoutError,
     );
     assert.ok(performance.now() - started < 1000);

@@ -1,0 +1,230 @@
+import assert from 'node:assert/strict';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { once } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import {
+  AuthError,
+  ClosedError,
+  CommandTimeoutError,
+  type ConnectionEvent,
+  channelNames,
+  NoPermissionError,
+  OutOfMemoryError,
+  RedisUnavailableError,
+} from '../../src/index.js';
+import { type RedisServer, startRedis, waitFor } from '../helpers/index.js';
+import { kitFor, settle } from '../helpers/kit.js';
+
+/** Resolves with the next event published on a diagnostics channel that matches. */
+function nextEvent<T>(name: string, match: (message: T) => boolean): Promise<T> {
+  return new Promise((resolve) => {
+    const listener = (message: unknown) => {
+      if (!match(message as T)) return;
+      diagnosticsChannel.unsubscribe(name, listener);
+      resolve(message as T);
+    };
+    diagnosticsChannel.subscribe(name, listener);
+  });
+}
+
+describe('faults: the server dies, pauses, kills us, refuses us', () => {
+  let server: RedisServer;
+  before(async () => {
+    server = await startRedis();
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('server killed: fails fast once the breaker opens, recovers by itself on the same port', async () => {
+    await using redis = kitFor(server, { breakerFailureThreshold: 3, retryMaxDelayMs: 200 });
+    await redis.connect();
+    await redis.set('before', '1');
+    const unavailable = once(redis, 'unavailable');
+    await server.kill();
+    const [error] = (await unavailable) as [Error];
+    assert.equal((error as { code?: string }).code, 'ERR_REDIS_CONNECT');
+
+    const started = performance.now();
+    const failed = await settle(redis.get('before'));
+    const elapsed = performance.now() - started;
+    assert.ok(!failed.ok && failed.error instanceof RedisUnavailableError, 'RedisUnavailableError while the breaker is open');
+    assert.ok(elapsed < 50, `failed fast (${elapsed.toFixed(1)} ms), not at a deadline`);
+    assert.equal(redis.stats().breaker.state, 'open');
+    assert.equal((await redis.health()).status, 'degraded');
+
+    const ready = once(redis, 'ready');
+    await server.restart();
+    await ready;
+    assert.equal(await redis.set('after', '2'), 'OK');
+    assert.equal(redis.stats().breaker.state, 'closed');
+    assert.equal(redis.stats().breaker.timesOpened, 1);
+    assert.equal((await redis.health()).status, 'ok');
+  });
+
+  it('server paused (SIGSTOP): commands end at their deadline, not later', async () => {
+    await using redis = kitFor(server, { commandTimeoutMs: 400, socketTimeoutMs: 5000 });
+    await redis.connect();
+    await server.pause();
+    try {
+      const started = performance.now();
+      const result = await settle(redis.get('k'));
+      const elapsed = performance.now() - started;
+      assert.ok(!result.ok && result.error instanceof CommandTimeoutError, String(!result.ok && result.error));
+      assert.equal((result.error as CommandTimeoutError).timeoutMs, 400);
+      assert.ok(elapsed >= 395 && elapsed < 600, `ended after ${elapsed.toFixed(0)} ms`);
+      const leased = await settle(redis.lease((conn) => conn.get('k')));
+      assert.ok(!leased.ok, 'a lease cannot be had or its command times out');
+    } finally {
+      await server.resume();
+    }
+    assert.equal(await redis.ping(), 'PONG', 'usable again after SIGCONT');
+  });
+
+  it('CLIENT KILL of lanes and leased connections: the next command is not lost', async () => {
+    await using redis = kitFor(server, { minConnections: 2 });
+    await redis.connect();
+    await redis.set('survivor', 'yes');
+    const leaseDropped = nextEvent<ConnectionEvent>(channelNames.connectionDestroy, (e) => e.role === 'lease' && e.reason === 'broken');
+    await server.command('CLIENT', 'KILL', 'TYPE', 'normal');
+    // Reads are resent when their connection died under them: nothing to wait for.
+    assert.equal(await redis.get('survivor'), 'yes');
+    assert.deepEqual(await redis.mget('survivor', 'missing'), ['yes', null]);
+    await leaseDropped;
+    assert.equal(await redis.lease((conn) => conn.get('survivor')), 'yes');
+    await waitFor(() => redis.stats().lanes.ready === 2, { what: 'both lanes reconnected' });
+  });
+
+  it('OOM: a write over maxmemory is a typed OutOfMemoryError, reads still work', async () => {
+    await using redis = kitFor(server);
+    await redis.set('small', 'x');
+    await server.command('CONFIG', 'SET', 'maxmemory', '1');
+    try {
+      const error = await redis.set('big', 'y'.repeat(1000)).catch((e: unknown) => e);
+      assert.ok(error instanceof OutOfMemoryError, String(error));
+      assert.equal(error.prefix, 'OOM');
+      assert.equal(await redis.get('small'), 'x');
+      assert.equal(redis.stats().breaker.state, 'closed', 'a reply error says nothing about reachability');
+    } finally {
+      await server.command('CONFIG', 'SET', 'maxmemory', '0');
+    }
+  });
+
+  it('a user without permission gets NoPermissionError, without retries', async () => {
+    await server.command('ACL', 'SETUSER', 'reader', 'on', '>reader-pw', '~*', '+@read', '+ping', '+info', '+client', '+hello');
+    await using redis = kitFor(server, { username: 'reader', password: 'reader-pw' });
+    assert.equal(await redis.get('anything'), null);
+    const error = await redis.set('anything', '1').catch((e: unknown) => e);
+    assert.ok(error instanceof NoPermissionError);
+    assert.equal(redis.stats().commands.errors.ERR_REDIS_NOPERM, 1);
+    assert.equal(redis.stats().breaker.consecutiveFailures, 0);
+  });
+
+  it('close() during in-flight work loses none of it', async () => {
+    const redis = kitFor(server);
+    await redis.connect();
+    await redis.del('acked');
+    const writes = Array.from({ length: 2000 }, () => redis.incr('acked'));
+    const closing = redis.close();
+    await assert.rejects(redis.get('acked'), ClosedError);
+    const results = await Promise.all(writes);
+    await closing;
+    assert.equal(redis.state, 'closed');
+    assert.deepEqual(
+      results.slice().sort((a, b) => a - b),
+      Array.from({ length: 2000 }, (_, i) => i + 1),
+    );
+    assert.equal(await server.command('GET', 'acked'), '2000');
+    await redis.close(); // idempotent
+  });
+
+  it('close({ deadlineMs }) returns by the deadline even when Redis is paused', async () => {
+    const redis = kitFor(server, { commandTimeoutMs: 10_000, socketTimeoutMs: 10_000 });
+    await redis.connect();
+    await server.pause();
+    try {
+      const stuck = settle(redis.get('k'));
+      const started = performance.now();
+      await redis.close({ deadlineMs: 300 });
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed >= 295 && elapsed < 800, `close returned after ${elapsed.toFixed(0)} ms`);
+      const result = await stuck;
+      assert.ok(!result.ok, 'the stuck command was failed, not left hanging');
+      assert.equal(redis.state, 'destroyed');
+    } finally {
+      await server.resume();
+    }
+  });
+
+  it('destroy() fails pending work at once', async () => {
+    const redis = kitFor(server, { commandTimeoutMs: 10_000 });
+    await redis.connect();
+    await server.pause();
+    try {
+      const stuck = settle(redis.get('k'));
+      const error = new Error('shutting down now');
+      redis.destroy(error);
+      const result = await stuck;
+      assert.ok(!result.ok);
+      redis.destroy(); // idempotent
+      await assert.rejects(redis.get('k'), ClosedError);
+    } finally {
+      await server.resume();
+    }
+  });
+});
+
+describe('faults: credentials', () => {
+  let server: RedisServer;
+  before(async () => {
+    server = await startRedis({ args: ['--requirepass', 'right-password'] });
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('a wrong password is a typed AuthError, never in a message, with no retry storm', async () => {
+    let attempts = 0;
+    const count = () => {
+      attempts++;
+    };
+    diagnosticsChannel.subscribe(channelNames.connectionFail, count);
+    try {
+      await using redis = kitFor(server, { password: 'wrong-password-123', retryMaxDelayMs: 1000 });
+      const error = await redis.connect().catch((e: unknown) => e);
+      assert.ok(error instanceof AuthError, String(error));
+      assert.equal(error.code, 'ERR_REDIS_AUTH');
+      assert.doesNotMatch(error.message, /wrong-password-123/);
+      const command = await redis.get('k').catch((e: unknown) => e);
+      assert.ok(command instanceof AuthError, 'commands fail at once with the AuthError');
+      const before = attempts;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.ok(attempts - before <= 4, `${attempts - before} attempts in 1.5 s: retried at the capped delay, not in a loop`);
+    } finally {
+      diagnosticsChannel.unsubscribe(channelNames.connectionFail, count);
+    }
+  });
+});
+
+describe('faults: a failed AUTH abandons the connection', () => {
+  let server: RedisServer;
+  before(async () => {
+    // The default user has no password: an unauthenticated connection would work.
+    server = await startRedis();
+    await server.command('ACL', 'SETUSER', 'app', 'on', '>app-password', '~*', '+@all');
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('never uses a connection whose AUTH failed, even though it would work unauthenticated', async () => {
+    await using redis = kitFor(server, { username: 'app', password: 'not-the-app-password' });
+    const error = await redis.connect().catch((e: unknown) => e);
+    assert.ok(error instanceof AuthError, String(error));
+    assert.ok((await settle(redis.set('k', 'v'))).ok === false);
+    assert.equal(await server.command('EXISTS', 'k'), '0', 'nothing was written by the unauthenticated connection');
+    await waitFor(async () => !(await server.command('CLIENT', 'LIST')).includes('name=redis-kit'), {
+      what: 'no redis-kit connection left open',
+    });
+  });
+});
