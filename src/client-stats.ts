@@ -1,7 +1,11 @@
+import type { ResolvedConfig } from './config/options.js';
 import type { RedisKitError } from './errors.js';
 import { type CommandEvent, channels } from './observability/channels.js';
 import { Histogram, type Summary } from './pool/histogram.js';
-import type { PoolStatsSnapshot } from './pool/pool-stats.js';
+import type { Breaker } from './pool/breaker.js';
+import type { Lanes } from './pool/lanes.js';
+import type { LeasePool } from './pool/lease-pool.js';
+import { PoolStats, type PoolStatsSnapshot } from './pool/pool-stats.js';
 import type { CommandObserver, PendingCommand } from './pool/pending-command.js';
 
 /** Everything `client.stats()` reports. Operators size `maxclients` from `connections`. */
@@ -60,4 +64,36 @@ export class CommandStats implements CommandObserver {
     }
     this.#onEnd();
   }
+}
+
+interface StatsSources {
+  state: ClientState;
+  options: ResolvedConfig;
+  breaker: Breaker;
+  commands: CommandStats;
+  lanes: Lanes | undefined;
+  pool: LeasePool | undefined;
+}
+
+/** Assembles {@link ClientStats} from the parts that count (lanes and pool are absent in memory mode). */
+export function collectStats({ state, options, breaker, commands, lanes, pool }: StatsSources): ClientStats {
+  return {
+    state,
+    breaker: { state: breaker.state, consecutiveFailures: breaker.failures, timesOpened: breaker.openedCount },
+    commands: { total: commands.total, errors: { ...commands.errors }, latency: commands.latency.summary() },
+    lanes: { count: lanes?.count ?? 0, ready: lanes?.readyCount ?? 0, inFlight: lanes?.inFlight ?? 0, queued: lanes?.queued ?? 0 },
+    pool: {
+      ...(pool?.stats ?? new PoolStats()).snapshot(),
+      active: pool?.used ?? 0,
+      idle: pool?.free ?? 0,
+      waiting: pool?.pendingAcquires ?? 0,
+      pendingCreates: pool?.pendingCreates ?? 0,
+      min: options.minConnections,
+      max: options.maxConnections,
+    },
+    connections: {
+      maxPerNode: options.lanes + options.maxConnections + 1,
+      open: (lanes?.readyCount ?? 0) + (pool?.used ?? 0) + (pool?.free ?? 0),
+    },
+  };
 }

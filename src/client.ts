@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { RedisCommander } from 'ioredis';
-import { type ClientState, type ClientStats, CommandStats } from './client-stats.js';
+import { type ClientState, type ClientStats, CommandStats, collectStats } from './client-stats.js';
 import { isBlocking, laneRefusal } from './commands/command-table.js';
 import { installCommands } from './commands/install-commands.js';
 import { loadConfig } from './config/load-config.js';
@@ -8,9 +8,10 @@ import type { RedisKitOptions, ResolvedConfig } from './config/options.js';
 import { readTlsFiles } from './config/tls-files.js';
 import { type ConnectReport, probeServer } from './connect-report.js';
 import type { BatchCommand, BatchReplies } from './engine/engine.js';
-import { AbortedError, ClosedError, NotAllowedError, type RedisKitError, RedisUnavailableError } from './errors.js';
+import { ClosedError, NotAllowedError, type RedisKitError, RedisUnavailableError } from './errors.js';
 import { type HealthReport, checkHealth } from './health.js';
-import { type Lease, LeasedConnection } from './lease/leased-connection.js';
+import type { Lease, LeaseContext } from './lease/leased-connection.js';
+import { runLease } from './lease/run-lease.js';
 import { Breaker } from './pool/breaker.js';
 import { type Clock, monotonicClock } from './pool/clock.js';
 import { Deadlines } from './pool/deadlines.js';
@@ -72,6 +73,7 @@ export class RedisKit extends EventEmitter<ClientEvents> {
   readonly #lanes: Lanes | undefined;
   readonly #pool: LeasePool | undefined;
   readonly #stats: CommandStats;
+  readonly #leaseContext: LeaseContext;
   #state: ClientState = 'idle';
   #closing: Promise<void> | undefined;
   #maintenance: NodeJS.Timeout | undefined;
@@ -90,6 +92,7 @@ export class RedisKit extends EventEmitter<ClientEvents> {
     this.#stats = new CommandStats(() => {
       if (this.#closing !== undefined) this.#lanes?.checkDrained();
     });
+    this.#leaseContext = { deadlines: this.#deadlines, observer: this.#stats, commandTimeoutMs: config.commandTimeoutMs, db: config.db };
     if (config.mode === 'memory') return;
     this.#factory = new ConnectionFactory(config, config.tls ? readTlsFiles(config) : undefined);
     const retry = { retryBaseMs: RETRY_BASE_MS, retryMaxDelayMs: config.retryMaxDelayMs, connectTimeoutMs: config.connectTimeoutMs };
@@ -175,31 +178,7 @@ export class RedisKit extends EventEmitter<ClientEvents> {
     const { pool } = this.#parts();
     if (this.#closing !== undefined) throw new ClosedError();
     if (this.#state === 'idle') this.#start();
-    const pooled = await pool.acquire(options.signal, options.timeoutMs);
-    const connection = new LeasedConnection(pooled, {
-      deadlines: this.#deadlines,
-      observer: this.#stats,
-      commandTimeoutMs: this.options.commandTimeoutMs,
-      db: this.options.db,
-    });
-    const signal = options.signal;
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      if (signal === undefined) return;
-      onAbort = () => reject(new AbortedError('the lease was aborted', { cause: signal.reason }));
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-    aborted.catch(() => undefined); // observed through the race below
-    let outcome: Error = new ClosedError('the lease is over; this connection was given back');
-    try {
-      return await Promise.race([fn(connection as unknown as Lease), aborted]);
-    } catch (error) {
-      if (error instanceof AbortedError) outcome = error;
-      throw error;
-    } finally {
-      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-      pool.release(pooled, connection.end(outcome));
-    }
+    return runLease(pool, this.#leaseContext, fn, options);
   }
 
   /** A pipeline over a lane: commands are recorded, then written together on `exec()`. */
@@ -225,29 +204,16 @@ export class RedisKit extends EventEmitter<ClientEvents> {
     return checkHealth(this, this.#factory?.target ?? 'memory (in-process)', options.timeoutMs ?? 1000);
   }
 
+  /** Counts and summaries of everything the client did; see {@link ClientStats}. */
   stats(): ClientStats {
-    const pool = this.#pool;
-    const lanes = this.#lanes;
-    const poolSnapshot = pool?.stats.snapshot();
-    return {
+    return collectStats({
       state: this.#state,
-      breaker: { state: this.#breaker.state, consecutiveFailures: this.#breaker.failures, timesOpened: this.#breaker.openedCount },
-      commands: { total: this.#stats.total, errors: { ...this.#stats.errors }, latency: this.#stats.latency.summary() },
-      lanes: { count: lanes?.count ?? 0, ready: lanes?.readyCount ?? 0, inFlight: lanes?.inFlight ?? 0, queued: lanes?.queued ?? 0 },
-      pool: {
-        ...(poolSnapshot as NonNullable<typeof poolSnapshot>),
-        active: pool?.used ?? 0,
-        idle: pool?.free ?? 0,
-        waiting: pool?.pendingAcquires ?? 0,
-        pendingCreates: pool?.pendingCreates ?? 0,
-        min: this.options.minConnections,
-        max: this.options.maxConnections,
-      },
-      connections: {
-        maxPerNode: this.options.lanes + this.options.maxConnections + 1,
-        open: (lanes?.readyCount ?? 0) + (pool?.used ?? 0) + (pool?.free ?? 0),
-      },
-    };
+      options: this.options,
+      breaker: this.#breaker,
+      commands: this.#stats,
+      lanes: this.#lanes,
+      pool: this.#pool,
+    });
   }
 
   /** @internal For tests of pool ageing: runs idle eviction and retirement now. */

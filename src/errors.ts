@@ -111,12 +111,14 @@ export interface PoolSnapshot {
 export class PoolTimeoutError extends RedisKitError {
   readonly pool: PoolSnapshot;
 
-  constructor(waitedMs: number, pool: PoolSnapshot) {
+  /** `cause` is the last connection failure, when connections could not be made. */
+  constructor(waitedMs: number, pool: PoolSnapshot, options?: RedisKitErrorOptions) {
     super(
       'ERR_REDIS_POOL_TIMEOUT',
       `no connection could be leased within ${waitedMs} ms ` +
         `(active ${pool.active}, idle ${pool.idle}, creating ${pool.pendingCreates}, waiting ${pool.waiting}, max ${pool.max}); ` +
-        'raise REDIS_MAX_CONNECTIONS or hold leases for less time',
+        (options?.cause === undefined ? 'raise REDIS_MAX_CONNECTIONS or hold leases for less time' : 'connections could not be opened'),
+      options,
     );
     this.pool = pool;
   }

@@ -1,10 +1,13 @@
 import type { RedisCommander } from 'ioredis';
 import { blockingTimeoutMs, isBlocking } from '../commands/command-table.js';
 import { installCommands } from '../commands/install-commands.js';
+import { ClosedError } from '../errors.js';
 import type { Deadlines } from '../pool/deadlines.js';
-import type { PooledConnection, ReleaseState } from '../pool/lease-pool.js';
+import type { PooledConnection, ReleaseState } from '../pool/pooled-connection.js';
 import { type CommandObserver, PendingCommand } from '../pool/pending-command.js';
 import { type ChainablePipeline, Pipeline } from '../pipeline.js';
+
+const CLEAN: ReleaseState = Object.freeze({ discard: false, reset: [] }) as ReleaseState;
 
 /** Commands that leave a connection in a state the pool cannot cheaply undo. */
 const unrecoverable = new Set([
@@ -42,7 +45,8 @@ export class LeasedConnection {
   readonly #connection: PooledConnection;
   readonly #context: LeaseContext;
   readonly #inFlight = new Set<PendingCommand>();
-  #ended: Error | undefined;
+  #ended = false;
+  #endReason: Error | undefined;
   #watched = false;
   #inMulti = false;
   #db: number;
@@ -60,7 +64,7 @@ export class LeasedConnection {
   }
 
   sendCommand(name: string, args: unknown[], options?: { buffer?: boolean; timeoutMs?: number }): Promise<unknown> {
-    if (this.#ended !== undefined) return Promise.reject(this.#ended);
+    if (this.#ended) return Promise.reject(this.#endError());
     const lower = name.toLowerCase();
     this.#track(lower, args);
     const timeoutMs =
@@ -68,7 +72,7 @@ export class LeasedConnection {
       (isBlocking(lower, args) ? blockingTimeoutMs(lower, args) + this.#context.commandTimeoutMs : this.#context.commandTimeoutMs);
     const command = new PendingCommand(lower, args, options?.buffer ?? false, timeoutMs, this.#context.observer);
     this.#inFlight.add(command);
-    this.#context.deadlines.arm(command, timeoutMs);
+    this.#context.deadlines.arm(command, timeoutMs, command.startedAt);
     this.#connection.engine.send(lower, args, command.buffer).then(
       (reply) => this.#landed(command, reply, undefined),
       (error: unknown) => this.#landed(command, undefined, error ?? new Error('unknown failure')),
@@ -86,15 +90,23 @@ export class LeasedConnection {
     return this.#batch(false);
   }
 
-  /** @internal Ends the lease: later commands fail; a reply still in flight makes the connection unusable. */
-  end(reason: Error): ReleaseState {
-    this.#ended = reason;
+  /**
+   * @internal Ends the lease: later commands fail (with `reason`, or a
+   * ClosedError); a reply still in flight makes the connection unusable.
+   */
+  end(reason?: Error): ReleaseState {
+    this.#ended = true;
+    this.#endReason = reason;
     const discard = this.#unrecoverable || this.#inFlight.size > 0;
-    for (const command of this.#inFlight) {
-      this.#context.deadlines.disarm(command);
-      command.fail(reason);
+    if (this.#inFlight.size > 0) {
+      const error = this.#endError();
+      for (const command of this.#inFlight) {
+        this.#context.deadlines.disarm(command);
+        command.fail(error);
+      }
+      this.#inFlight.clear();
     }
-    this.#inFlight.clear();
+    if (!discard && !this.#inMulti && !this.#watched && this.#db === this.#context.db) return CLEAN;
     const reset: ReleaseState['reset'] = [];
     if (this.#inMulti) reset.push(['discard']);
     if (this.#watched) reset.push(['unwatch']);
@@ -102,9 +114,14 @@ export class LeasedConnection {
     return { discard, reset };
   }
 
+  #endError(): Error {
+    // Made only when needed: an Error captures a stack, which costs more than a whole lease.
+    return this.#endReason ?? new ClosedError('the lease is over; this connection was given back');
+  }
+
   #batch(atomic: boolean): ChainablePipeline {
     const pipeline = new Pipeline((commands, isAtomic) => {
-      if (this.#ended !== undefined) return Promise.reject(this.#ended);
+      if (this.#ended) return Promise.reject(this.#endError());
       return this.#connection.engine.batch(commands, isAtomic);
     }, atomic);
     return pipeline as unknown as ChainablePipeline;

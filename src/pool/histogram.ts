@@ -1,13 +1,15 @@
 /**
- * A fixed-size latency histogram: log-spaced buckets (≈ 4% wide) from 1 µs to
- * ~70 minutes. Recording is O(1) with no allocation, so it can sit on the
- * command hot path; percentiles are read from bucket bounds, which is precise
- * enough for operators (p99 of 1.23 ms vs 1.25 ms does not change a decision).
+ * A fixed-size latency histogram in the manner of HdrHistogram: values are
+ * kept in whole microseconds, bucketed by power of two with 16 linear
+ * sub-buckets each (≤ 6.25% wide), from 1 µs to about 35 minutes. Recording
+ * is a few integer operations with no allocation, so it can sit on the
+ * command hot path; percentiles report the middle of their bucket, which is
+ * precise enough for operators (p99 of 1.23 ms vs 1.25 ms changes nothing).
  */
-const GROWTH = 1.04;
-const MIN_MS = 0.001;
-const BUCKETS = 600;
-const LOG_GROWTH = Math.log(GROWTH);
+const SUB_BITS = 4;
+const SUB = 1 << SUB_BITS;
+const MAX_US = 2 ** 31 - 1;
+const BUCKETS = (32 - SUB_BITS) * SUB + SUB;
 
 export interface Summary {
   count: number;
@@ -18,14 +20,31 @@ export interface Summary {
   maxMs: number;
 }
 
+function indexOf(us: number): number {
+  if (us < SUB) return us;
+  const exponent = 31 - Math.clz32(us);
+  const mantissa = (us >>> (exponent - SUB_BITS)) & (SUB - 1);
+  return (exponent - SUB_BITS + 1) * SUB + mantissa;
+}
+
+/** The middle of bucket `index`, in µs. */
+function middleOf(index: number): number {
+  if (index < SUB) return index;
+  const exponent = Math.floor(index / SUB) + SUB_BITS - 1;
+  const mantissa = index % SUB;
+  const width = 2 ** (exponent - SUB_BITS);
+  return (SUB + mantissa) * width + width / 2;
+}
+
 export class Histogram {
-  readonly #counts = new Float64Array(BUCKETS);
+  readonly #counts = new Uint32Array(BUCKETS);
   #count = 0;
   #sum = 0;
   #max = 0;
 
   record(ms: number): void {
-    const index = ms <= MIN_MS ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log(ms / MIN_MS) / LOG_GROWTH));
+    const us = ms <= 0 ? 0 : Math.min(MAX_US, Math.round(ms * 1000));
+    const index = indexOf(us);
     this.#counts[index] = (this.#counts[index] ?? 0) + 1;
     this.#count++;
     this.#sum += ms;
@@ -42,7 +61,7 @@ export class Histogram {
     let seen = 0;
     for (let i = 0; i < BUCKETS; i++) {
       seen += this.#counts[i] ?? 0;
-      if (seen >= rank) return Math.min(this.#max, MIN_MS * GROWTH ** i);
+      if (seen >= rank) return Math.min(this.#max, middleOf(i) / 1000);
     }
     return this.#max;
   }

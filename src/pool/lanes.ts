@@ -105,7 +105,7 @@ export class Lanes {
       return;
     }
     const lane = this.#pick();
-    this.#options.deadlines.arm(command, command.timeoutMs);
+    this.#options.deadlines.arm(command, command.timeoutMs, command.startedAt);
     if (lane !== undefined) {
       this.#send(lane, command);
       return;

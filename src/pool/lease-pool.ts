@@ -1,11 +1,11 @@
 import { AbortedError, AuthError, ClosedError, PoolTimeoutError, QueueFullError, type RedisKitError } from '../errors.js';
-import type { Engine } from '../engine/engine.js';
 import { channels } from '../observability/channels.js';
 import type { ConnectionFactory } from '../topology/connection-factory.js';
-import { Backoff } from './backoff.js';
+import { ConnectionOpener } from './connection-opener.js';
 import type { Breaker } from './breaker.js';
 import type { Clock } from './clock.js';
-import { Deadline, type Deadlines } from './deadlines.js';
+import type { Deadlines } from './deadlines.js';
+import { type PooledConnection, type ReleaseState, Waiter } from './pooled-connection.js';
 import { PoolStats } from './pool-stats.js';
 
 export interface LeasePoolOptions {
@@ -27,52 +27,6 @@ export interface LeasePoolOptions {
   random?: () => number;
 }
 
-/** An exclusive connection and its bookkeeping. */
-export class PooledConnection {
-  readonly engine: Engine;
-  readonly createdAt: number;
-  readonly retireAt: number;
-  lastReleasedAt: number;
-  leasedAt = 0;
-  leases = 0;
-
-  constructor(engine: Engine, now: number, retireAt: number) {
-    this.engine = engine;
-    this.createdAt = now;
-    this.lastReleasedAt = now;
-    this.retireAt = retireAt;
-  }
-}
-
-/** How a lease ended, so the pool knows whether the connection can be lent again. */
-export interface ReleaseState {
-  /** Unusable: lost, aborted with a reply in flight, or in a state that cannot be reset cheaply. */
-  discard: boolean;
-  /** Commands that put the connection back to a clean state (UNWATCH, DISCARD, SELECT). */
-  reset: [string, ...unknown[]][];
-}
-
-class Waiter extends Deadline {
-  readonly startedAt: number;
-  readonly timeoutMs: number;
-  readonly #pool: LeasePool;
-  resolve!: (connection: PooledConnection) => void;
-  reject!: (error: Error) => void;
-  done = false;
-  cleanup: (() => void) | undefined;
-
-  constructor(pool: LeasePool, startedAt: number, timeoutMs: number) {
-    super();
-    this.#pool = pool;
-    this.startedAt = startedAt;
-    this.timeoutMs = timeoutMs;
-  }
-
-  override expire(): void {
-    this.#pool.expireWaiter(this);
-  }
-}
-
 /**
  * The exclusive pool that leases come from, in tarn's vocabulary: `used`
  * connections are lent, `free` ones idle, `pendingAcquires` wait in FIFO
@@ -85,18 +39,14 @@ export class LeasePool {
   readonly #free: PooledConnection[] = [];
   readonly #used = new Set<PooledConnection>();
   readonly #waiters: Waiter[] = [];
-  readonly #backoff: Backoff;
-  readonly #random: () => number;
+  readonly #opener: ConnectionOpener;
   #pendingCreates = 0;
-  #retryTimer: NodeJS.Timeout | undefined;
-  #lastCreateError: RedisKitError | undefined;
   #closing = false;
   #idle: (() => void) | undefined;
 
   constructor(options: LeasePoolOptions) {
     this.#options = options;
-    this.#random = options.random ?? Math.random;
-    this.#backoff = new Backoff({ baseMs: options.retryBaseMs, capMs: options.retryMaxDelayMs, random: this.#random });
+    this.#opener = new ConnectionOpener({ ...options, stats: this.stats });
   }
 
   get used(): number {
@@ -122,7 +72,7 @@ export class LeasePool {
   /** Opens `min` connections (warm-up). Rejects with the first failure. */
   async warm(): Promise<void> {
     const missing = this.#options.min - this.#free.length - this.#used.size - this.#pendingCreates;
-    const opened = await Promise.all(Array.from({ length: Math.max(0, missing) }, () => this.#open()));
+    const opened = await Promise.all(Array.from({ length: Math.max(0, missing) }, () => this.#opener.open(this.#dropIfFree)));
     for (const connection of opened) this.#free.push(connection);
     this.#pump();
   }
@@ -135,7 +85,7 @@ export class LeasePool {
     if (this.#waiters.length >= this.#options.maxWaiting) {
       return Promise.reject(new QueueFullError('the queue of callers waiting for a lease', this.#options.maxWaiting));
     }
-    const waiter = new Waiter(this, this.#options.clock.now(), timeoutMs);
+    const waiter = new Waiter(this.#expireWaiter, this.#options.clock.now(), timeoutMs);
     const promise = new Promise<PooledConnection>((resolve, reject) => {
       waiter.resolve = resolve;
       waiter.reject = reject;
@@ -155,7 +105,8 @@ export class LeasePool {
   /** Gives a connection back; it is reset, or destroyed and replaced when it cannot be. */
   release(connection: PooledConnection, state: ReleaseState): void {
     if (!this.#used.has(connection)) return;
-    const heldMs = this.#options.clock.now() - connection.leasedAt;
+    const now = this.#options.clock.now();
+    const heldMs = now - connection.leasedAt;
     this.stats.holdTime.record(heldMs);
     if (channels.leaseRelease.hasSubscribers) channels.leaseRelease.publish({ id: connection.engine.id, durationMs: heldMs });
     if (state.discard || !connection.engine.isReady) {
@@ -163,14 +114,14 @@ export class LeasePool {
       return;
     }
     if (state.reset.length === 0) {
-      this.#returnToFree(connection);
+      this.#returnToFree(connection, now);
       return;
     }
     connection.engine.batch(state.reset, false).then(
       (replies) => {
         const failed = replies === null || replies.some(([error]) => error !== null);
         if (failed) this.#destroyUsed(connection, 'dirty');
-        else this.#returnToFree(connection);
+        else this.#returnToFree(connection, this.#options.clock.now());
       },
       () => this.#destroyUsed(connection, 'dirty'),
     );
@@ -191,7 +142,7 @@ export class LeasePool {
         this.#destroy(connection, reason);
       }
     }
-    if (!this.#options.breaker.isOpen && this.#retryTimer === undefined) {
+    if (!this.#options.breaker.isOpen && !this.#opener.backingOff) {
       const missing = this.#options.min - this.#free.length - this.#used.size - this.#pendingCreates;
       for (let i = 0; i < missing; i++) this.#create();
     }
@@ -209,7 +160,7 @@ export class LeasePool {
   /** QUITs idle connections; with `force`, fails waiters and drops leased ones too. */
   async close(force: boolean): Promise<void> {
     this.#closing = true;
-    clearTimeout(this.#retryTimer);
+    this.#opener.cancelRetry();
     if (force) {
       for (const waiter of [...this.#waiters])
         this.#endWaiter(waiter, new ClosedError('the pool was closed while waiting for a connection'));
@@ -225,29 +176,31 @@ export class LeasePool {
     );
   }
 
-  /** @internal Called by a waiter's deadline. */
-  expireWaiter(waiter: Waiter): void {
+  /** Called by a waiter's deadline. */
+  readonly #expireWaiter = (waiter: Waiter): void => {
     this.#endWaiter(
       waiter,
-      new PoolTimeoutError(waiter.timeoutMs, {
-        active: this.#used.size,
-        idle: this.#free.length,
-        pendingCreates: this.#pendingCreates,
-        waiting: this.#waiters.length - 1,
-        max: this.#options.max,
-      }),
-      this.#lastCreateError,
+      new PoolTimeoutError(
+        waiter.timeoutMs,
+        {
+          active: this.#used.size,
+          idle: this.#free.length,
+          pendingCreates: this.#pendingCreates,
+          waiting: this.#waiters.length - 1,
+          max: this.#options.max,
+        },
+        { cause: this.#opener.lastError },
+      ),
     );
-  }
+  };
 
-  #endWaiter(waiter: Waiter, error: Error, cause?: Error): void {
+  #endWaiter(waiter: Waiter, error: Error): void {
     if (waiter.done) return;
     waiter.done = true;
     waiter.cleanup?.();
     this.#options.deadlines.disarm(waiter);
     const index = this.#waiters.indexOf(waiter);
     if (index !== -1) this.#waiters.splice(index, 1);
-    if (cause !== undefined && error.cause === undefined) Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
     this.stats.recordAcquireFailure((error as RedisKitError).code);
     waiter.reject(error);
     this.#checkIdle();
@@ -266,7 +219,7 @@ export class LeasePool {
       if (now - connection.lastReleasedAt >= this.#options.validateAfterIdleMs) this.#validate(connection, waiter);
       else this.#lend(connection, waiter, true);
     }
-    if (this.#closing || this.#retryTimer !== undefined || this.#options.breaker.isOpen) return;
+    if (this.#closing || this.#opener.backingOff || this.#options.breaker.isOpen) return;
     while (this.#waiters.length > this.#pendingCreates && this.#used.size + this.#free.length + this.#pendingCreates < this.#options.max) {
       this.#create();
     }
@@ -283,13 +236,34 @@ export class LeasePool {
     waiter.done = true;
     waiter.cleanup?.();
     this.#options.deadlines.disarm(waiter);
+    this.#markLent(connection, waiter.startedAt, this.#options.clock.now(), reused);
+    waiter.resolve(connection);
+  }
+
+  /**
+   * The fast path, tried before {@link acquire}: when nobody waits and an idle
+   * connection can be lent as it is (young enough, recently used, still up),
+   * it is lent synchronously, with no waiter, promise or deadline made for it.
+   */
+  tryAcquireNow(): PooledConnection | undefined {
+    if (this.#waiters.length > 0 || this.#closing || this.#options.breaker.isOpen) return undefined;
+    const connection = this.#free.at(-1);
+    if (connection === undefined) return undefined;
     const now = this.#options.clock.now();
+    if (now >= connection.retireAt || now - connection.lastReleasedAt >= this.#options.validateAfterIdleMs || !connection.engine.isReady) {
+      return undefined;
+    }
+    this.#free.pop();
+    this.#used.add(connection);
+    this.#markLent(connection, now, now, true);
+    return connection;
+  }
+
+  #markLent(connection: PooledConnection, askedAt: number, now: number, reused: boolean): void {
     connection.leasedAt = now;
     connection.leases++;
-    this.stats.recordAcquire(now - waiter.startedAt, reused);
-    if (channels.leaseAcquire.hasSubscribers)
-      channels.leaseAcquire.publish({ id: connection.engine.id, durationMs: now - waiter.startedAt });
-    waiter.resolve(connection);
+    this.stats.recordAcquire(now - askedAt, reused);
+    if (channels.leaseAcquire.hasSubscribers) channels.leaseAcquire.publish({ id: connection.engine.id, durationMs: now - askedAt });
   }
 
   #validate(connection: PooledConnection, waiter: Waiter): void {
@@ -306,7 +280,7 @@ export class LeasePool {
 
   #create(): void {
     this.#pendingCreates++;
-    this.#open().then(
+    this.#opener.open(this.#dropIfFree).then(
       (connection) => {
         this.#pendingCreates--;
         if (this.#closing && this.#waiters.length === 0) {
@@ -329,35 +303,7 @@ export class LeasePool {
     );
   }
 
-  async #open(): Promise<PooledConnection> {
-    const engine = this.#options.factory.create('lease', null);
-    try {
-      await engine.connect(this.#options.connectTimeoutMs);
-    } catch (error) {
-      engine.destroy();
-      this.stats.failed++;
-      if (channels.connectionFail.hasSubscribers) channels.connectionFail.publish({ role: 'lease', id: engine.id, error: error as Error });
-      throw error;
-    }
-    this.#backoff.reset();
-    this.#lastCreateError = undefined;
-    this.#options.breaker.recordSuccess();
-    this.stats.created++;
-    if (channels.connectionCreate.hasSubscribers) channels.connectionCreate.publish({ role: 'lease', id: engine.id });
-    const now = this.#options.clock.now();
-    // Jitter (up to 10% early) keeps connections made together from all retiring together.
-    const retireAt =
-      this.#options.maxLifetimeMs === 0 ? Number.POSITIVE_INFINITY : now + this.#options.maxLifetimeMs * (1 - 0.1 * this.#random());
-    const connection = new PooledConnection(engine, now, retireAt);
-    // An idle connection that dies (CLIENT KILL, server restart) leaves the
-    // pool at once, so the next caller is not handed a dead socket.
-    engine.once('end', () => this.#dropIfFree(connection));
-    return connection;
-  }
-
   #createFailed(error: RedisKitError): void {
-    this.#lastCreateError = error;
-    this.#options.breaker.recordFailure(error);
     if (error instanceof AuthError || this.#options.breaker.isOpen) {
       const failure = error instanceof AuthError ? error : this.#options.breaker.rejection(this.#options.factory.target);
       for (const waiter of [...this.#waiters]) this.#endWaiter(waiter, failure);
@@ -365,18 +311,12 @@ export class LeasePool {
     }
     // Waiters keep waiting (their timeout error will carry this cause); the
     // next attempt comes after a backoff, never in a busy loop.
-    const delay = this.#backoff.next();
-    this.stats.lastRetryDelayMs = delay;
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
-      this.#pump();
-    }, delay);
-    this.#retryTimer.unref();
+    this.#opener.scheduleRetry(() => this.#pump());
   }
 
-  #returnToFree(connection: PooledConnection): void {
+  #returnToFree(connection: PooledConnection, now: number): void {
     this.#used.delete(connection);
-    connection.lastReleasedAt = this.#options.clock.now();
+    connection.lastReleasedAt = now;
     if (connection.lastReleasedAt >= connection.retireAt) this.#destroy(connection, 'lifetime');
     else this.#free.push(connection);
     this.#pump();
@@ -396,13 +336,14 @@ export class LeasePool {
     if (channels.connectionDestroy.hasSubscribers) channels.connectionDestroy.publish({ role: 'lease', id: connection.engine.id, reason });
   }
 
-  #dropIfFree(connection: PooledConnection): void {
+  /** An idle connection that dies (CLIENT KILL, server restart) leaves the pool at once. */
+  readonly #dropIfFree = (connection: PooledConnection): void => {
     const index = this.#free.indexOf(connection);
     if (index === -1) return;
     this.#free.splice(index, 1);
     this.#destroy(connection, 'broken');
     this.runMaintenance();
-  }
+  };
 
   #checkIdle(): void {
     if (this.#idle !== undefined && this.#used.size === 0 && this.#waiters.length === 0) this.#idle();

@@ -1,0 +1,49 @@
+import type { Engine } from '../engine/engine.js';
+import { Deadline } from './deadlines.js';
+
+/** An exclusive connection and its bookkeeping. */
+export class PooledConnection {
+  readonly engine: Engine;
+  readonly createdAt: number;
+  readonly retireAt: number;
+  lastReleasedAt: number;
+  leasedAt = 0;
+  leases = 0;
+
+  constructor(engine: Engine, now: number, retireAt: number) {
+    this.engine = engine;
+    this.createdAt = now;
+    this.lastReleasedAt = now;
+    this.retireAt = retireAt;
+  }
+}
+
+/** How a lease ended, so the pool knows whether the connection can be lent again. */
+export interface ReleaseState {
+  /** Unusable: lost, aborted with a reply in flight, or in a state that cannot be reset cheaply. */
+  discard: boolean;
+  /** Commands that put the connection back to a clean state (UNWATCH, DISCARD, SELECT). */
+  reset: [string, ...unknown[]][];
+}
+
+/** A caller waiting for a lease; its deadline is the acquire timeout. */
+export class Waiter extends Deadline {
+  readonly startedAt: number;
+  readonly timeoutMs: number;
+  readonly #onExpire: (waiter: Waiter) => void;
+  resolve!: (connection: PooledConnection) => void;
+  reject!: (error: Error) => void;
+  done = false;
+  cleanup: (() => void) | undefined;
+
+  constructor(onExpire: (waiter: Waiter) => void, startedAt: number, timeoutMs: number) {
+    super();
+    this.#onExpire = onExpire;
+    this.startedAt = startedAt;
+    this.timeoutMs = timeoutMs;
+  }
+
+  override expire(): void {
+    this.#onExpire(this);
+  }
+}
