@@ -6,6 +6,7 @@ import { installCommands } from './commands/install-commands.js';
 import { loadConfig } from './config/load-config.js';
 import type { RedisKitOptions, ResolvedConfig } from './config/options.js';
 import { readTlsFiles } from './config/tls-files.js';
+import { diagnoseConnectFailure } from './connect-diagnosis.js';
 import { type ConnectReport, probeServer } from './connect-report.js';
 import type { BatchCommand, BatchReplies } from './engine/engine.js';
 import { ClosedError, NotAllowedError, type RedisKitError, RedisUnavailableError } from './errors.js';
@@ -103,6 +104,7 @@ export class RedisKit extends EventEmitter<ClientEvents> {
       breaker: this.#breaker,
       deadlines: this.#deadlines,
       maxQueued: config.maxQueuedCommands,
+      probeIntervalMs: config.breakerProbeIntervalMs,
       onAvailabilityChange: (available) => {
         if (!available) return;
         if (this.#state === 'connecting') this.#state = 'ready';
@@ -142,8 +144,12 @@ export class RedisKit extends EventEmitter<ClientEvents> {
   async connect(): Promise<ConnectReport> {
     const { lanes, pool } = this.#parts();
     this.#start();
-    await lanes.connect();
-    await pool.warm();
+    try {
+      await lanes.connect();
+      await pool.warm();
+    } catch (error) {
+      throw diagnoseConnectFailure(error, this.#factory?.target ?? '', this.options.mode);
+    }
     this.#state = 'ready';
     return probeServer(this, this.#factory?.target ?? '', this.options.mode);
   }

@@ -220,9 +220,12 @@ export interface RedisKitOptions {
   breakerFailureThreshold?: number;
 
   /**
-   * Delay before the first probe of an open breaker; later probes back off
-   * exponentially up to {@link RedisKitOptions.retryMaxDelayMs}. Env
-   * `REDIS_BREAKER_PROBE_INTERVAL` in seconds, 0.05 to 60. Default 1000 ms.
+   * Shortest wait between two reconnect attempts (the breaker's probes)
+   * while the breaker is open; attempts still back off with jitter up to
+   * {@link RedisKitOptions.retryMaxDelayMs}, which wins if it is smaller.
+   * Before the breaker opens, reconnects start at 50 ms so a blip is
+   * recovered from quickly. Env `REDIS_BREAKER_PROBE_INTERVAL` in seconds,
+   * 0.05 to 60. Default 1000 ms.
    */
   breakerProbeIntervalMs?: number;
 

@@ -34,6 +34,8 @@ export interface LanesOptions {
   retryBaseMs: number;
   retryMaxDelayMs: number;
   connectTimeoutMs: number;
+  /** Shortest wait between reconnect attempts while the breaker is open. */
+  probeIntervalMs: number;
   /** Told when the number of ready lanes goes from 0 to 1 or from 1 to 0. */
   onAvailabilityChange?: (available: boolean) => void;
 }
@@ -171,7 +173,9 @@ export class Lanes {
       if (this.#closed) return null;
       // Credentials will not fix themselves: retry, but slowly, never in a storm.
       if (engine.authError !== undefined) return this.#options.retryMaxDelayMs;
-      return backoff.next();
+      const delay = backoff.next();
+      if (!this.#options.breaker.isOpen) return delay;
+      return Math.min(this.#options.retryMaxDelayMs, Math.max(delay, this.#options.probeIntervalMs));
     });
     const lane: Lane = { engine, inFlight: 0, backoff };
     engine.on('ready', () => {

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   AuthError,
   ClosedError,
+  ConnectError,
   CommandTimeoutError,
   type ConnectionEvent,
   channelNames,
@@ -226,5 +227,20 @@ describe('faults: a failed AUTH abandons the connection', () => {
     await waitFor(async () => !(await server.command('CLIENT', 'LIST')).includes('name=redis-kit'), {
       what: 'no redis-kit connection left open',
     });
+  });
+});
+
+describe('faults: nothing listens', () => {
+  it('connect() fails with a diagnostic that says where it looked and what to check', async () => {
+    const { freePort } = await import('../helpers/index.js');
+    const port = await freePort();
+    await using redis = kitFor({ url: `redis://:hunter2-secret@127.0.0.1:${port}` });
+    const error = await redis.connect().catch((e: unknown) => e);
+    assert.ok(error instanceof ConnectError, String(error));
+    assert.equal(error.code, 'ERR_REDIS_CONNECT');
+    assert.match(error.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+    assert.match(error.message, /Check: is Redis running there, and does REDIS_URL point at it\?/);
+    assert.doesNotMatch(error.message, /hunter2/);
+    assert.ok(error.cause instanceof ConnectError, 'the original error is the cause');
   });
 });
