@@ -11,6 +11,7 @@ import {
   channelNames,
   NoPermissionError,
   OutOfMemoryError,
+  QueueFullError,
   RedisUnavailableError,
 } from '../../src/index.js';
 import { type RedisServer, startRedis, waitFor } from '../helpers/index.js';
@@ -94,6 +95,25 @@ describe('faults: the server dies, pauses, kills us, refuses us', () => {
     await leaseDropped;
     assert.equal(await redis.lease((conn) => conn.get('survivor')), 'yes');
     await waitFor(() => redis.stats().lanes.ready === 2, { what: 'both lanes reconnected' });
+  });
+
+  it('while connecting, commands wait in a bounded queue, each under its own deadline', async () => {
+    await server.pause();
+    try {
+      // The kernel still accepts TCP connections for a stopped server: the handshake just never finishes.
+      await using redis = kitFor(server, { maxQueuedCommands: 3, commandTimeoutMs: 300, connectTimeoutMs: 1000 });
+      const started = performance.now();
+      const queued = [redis.get('a'), redis.get('b'), redis.get('c')].map((p) => settle(p));
+      await assert.rejects(redis.get('d'), QueueFullError, 'the fourth is refused at once');
+      assert.equal(redis.stats().lanes.queued, 3);
+      for (const result of await Promise.all(queued)) {
+        assert.ok(!result.ok && result.error instanceof CommandTimeoutError, String(!result.ok && result.error));
+      }
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed >= 295 && elapsed < 600, `queued commands ended at their deadline (${elapsed.toFixed(0)} ms)`);
+    } finally {
+      await server.resume();
+    }
   });
 
   it('OOM: a write over maxmemory is a typed OutOfMemoryError, reads still work', async () => {
