@@ -33,6 +33,9 @@ export async function serve(options: ServeOptions): Promise<number> {
     log.warn({ target, code: error.code }, `Redis unavailable: ${error.message}; serving degraded and retrying in the background`);
   });
 
+  // Listen for the stop signals first: a SIGTERM that arrives while Redis is
+  // still being connected to must close gracefully too.
+  const stopSignal = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(([signal]) => signal as NodeJS.Signals);
   const server = createReferenceServer(redis);
   server.listen(options.port ?? Number(options.env.PORT ?? 3000), options.host ?? options.env.HOST ?? '127.0.0.1');
   await once(server, 'listening');
@@ -42,13 +45,19 @@ export async function serve(options: ServeOptions): Promise<number> {
   if (redis.options.mode === 'memory') {
     log.info('REDIS_URL is memory://: no Redis; services run on their in-memory fallbacks');
   } else {
-    try {
-      const report = await redis.connect();
+    const connected = redis.connect().then(
+      (report) => ({ report }),
+      (error: unknown) => ({ error }),
+    );
+    const outcome = await Promise.race([connected, stopSignal.then(() => undefined)]);
+    if (outcome !== undefined && 'report' in outcome) {
+      const { report } = outcome;
       log.info(
         { target, version: report.serverVersion, latencyMs: Number(report.latencyMs.toFixed(2)) },
         `connected to Redis ${report.serverVersion} at ${target}`,
       );
-    } catch (error) {
+    } else if (outcome !== undefined) {
+      const { error } = outcome;
       if (!down) {
         down = true;
         const code = error instanceof RedisKitError ? error.code : 'ERR_UNKNOWN';
@@ -60,7 +69,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     }
   }
 
-  const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+  const signal = await stopSignal;
   log.info({ signal }, 'shutting down');
   server.close();
   await redis.close({ deadlineMs: 5000 });

@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { freePort, type RedisServer, startRedis, waitFor, withTimeout } from '../helpers/index.js';
+
+/** The package root: this file runs from build/test/integration/. */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../bin/redis-kit.js', import.meta.url));
+
+/** Children still to be killed (by pid) when the suite ends, whatever happened. */
+const children = new Set<ChildProcess>();
+
+function killLeftovers(): void {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        // Already gone between the check and the kill.
+      }
+    }
+  }
+  children.clear();
+}
+
+/** An environment with nothing but PATH and `vars`, so a developer's REDIS_* cannot leak in. */
+function envWith(vars: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '', ...vars };
+}
+
+/** One pino JSON line. */
+interface LogLine {
+  level: number;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** Collects a child's stdout as pino lines and lets a test await the next matching one. */
+class LogReader {
+  readonly lines: LogLine[] = [];
+  /** Lines that were not JSON (there should be none; kept for the failure message). */
+  readonly junk: string[] = [];
+  readonly #waiters: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+
+  constructor(child: ChildProcess) {
+    if (child.stdout === null) throw new Error('the child has no stdout pipe');
+    createInterface({ input: child.stdout }).on('line', (text) => this.#add(text));
+  }
+
+  /** Resolves with the first line (already seen or still to come) that matches. */
+  waitFor(match: (line: LogLine) => boolean, what: string, timeoutMs = 10_000): Promise<LogLine> {
+    const seen = this.lines.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    const line = new Promise<LogLine>((resolve) => this.#waiters.push({ match, resolve }));
+    return withTimeout(line, timeoutMs, `a log line: ${what}; so far:\n${this.dump()}`).catch((error: unknown) => {
+      throw error instanceof Error ? new Error(`${error.message}\n${this.dump()}`, { cause: error }) : error;
+    });
+  }
+
+  dump(): string {
+    return [...this.lines.map((l) => JSON.stringify(l)), ...this.junk].join('\n');
+  }
+
+  #add(text: string): void {
+    let line: LogLine;
+    try {
+      line = JSON.parse(text) as LogLine;
+    } catch {
+      this.junk.push(text);
+      return;
+    }
+    this.lines.push(line);
+    for (let i = this.#waiters.length - 1; i >= 0; i--) {
+      const waiter = this.#waiters[i];
+      if (waiter?.match(line)) {
+        this.#waiters.splice(i, 1);
+        waiter.resolve(line);
+      }
+    }
+  }
+}
+
+function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  return child;
+}
+
+/** Resolves with the exit code (or signal) once the child has exited. */
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/** Runs the CLI to completion and returns its exit code and output. */
+async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnCli(args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  // 'close' rather than 'exit': the pipes are drained by then.
+  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const code = await withTimeout(closed, 10_000, `redis-kit ${args.join(' ')} to exit`).catch((error: unknown) => {
+    throw new Error(`${String(error)}\nstdout: ${stdout}\nstderr: ${stderr}`, { cause: error });
+  });
+  return { code, stdout, stderr };
+}
+
+async function getJson(port: number, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe('CLI: redis-kit serve', () => {
+  let redis: RedisServer | undefined;
+  after(async () => {
+    killLeftovers();
+    await redis?.stop();
+  });
+
+  it('starts without Redis, says where it looked once, recovers when Redis appears, exits 0 on SIGTERM', async () => {
+    const httpPort = await freePort();
+    const redisPort = await freePort();
+    const child = spawnCli(
+      ['serve'],
+      envWith({ PORT: String(httpPort), REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_RETRY_MAX_DELAY: '0.2' }),
+    );
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const log = new LogReader(child);
+    const exit = exited(child);
+    const where = `127.0.0.1:${redisPort}`;
+
+    await log.waitFor((l) => /reference service on http:/.test(l.msg), 'the service listening');
+    const warning = await log.waitFor((l) => l.level === 40, 'the warning that Redis is unreachable');
+    assert.match(warning.msg, /Redis (unreachable|unavailable)/);
+    assert.ok(warning.msg.includes(where), `the warning names ${where}: ${warning.msg}`);
+    assert.ok(String(warning.target).includes(where), `target field: ${String(warning.target)}`);
+
+    const health = await getJson(httpPort, '/health');
+    assert.equal(health.status, 200);
+    assert.equal(health.body.status, 'degraded');
+    assert.ok(String(health.body.target).includes(where));
+    assert.equal((await getJson(httpPort, '/health/ready')).status, 503);
+    assert.equal((await getJson(httpPort, '/health/live')).status, 200);
+    // Let the background retries open the breaker too, so a second "unavailable" had every
+    // chance to be logged (it must not be: one line per outage).
+    await waitFor(async () => (await getJson(httpPort, '/health')).body.breaker === 'open', {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      what: 'the breaker to open',
+    });
+
+    redis = await startRedis({ port: redisPort });
+    const back = await log.waitFor((l) => /reachable again/.test(l.msg), 'the line saying Redis is reachable again');
+    assert.equal(back.level, 30);
+    assert.ok(back.msg.includes(where), back.msg);
+    const warnings = log.lines.filter((l) => l.level >= 40);
+    assert.equal(warnings.length, 1, `exactly one warning for the outage:\n${log.dump()}`);
+
+    const healthy = await getJson(httpPort, '/health');
+    assert.equal(healthy.status, 200);
+    assert.equal(healthy.body.status, 'ok');
+    assert.equal(healthy.body.breaker, 'closed');
+    assert.equal((await getJson(httpPort, '/health/ready')).status, 200);
+
+    assert.ok(child.pid !== undefined);
+    process.kill(child.pid, 'SIGTERM');
+    const { code, signal } = await withTimeout(exit, 5000, 'serve to exit after SIGTERM');
+    assert.equal(signal, null, `exited by itself, not killed by ${signal}`);
+    assert.equal(code, 0, `exit code (stderr: ${stderr})`);
+    await log.waitFor((l) => l.msg === 'shutting down', 'the shutdown line', 1000);
+    assert.equal(log.junk.length, 0, `only JSON on stdout:\n${log.junk.join('\n')}`);
+    assert.equal(stderr, '');
+  });
+
+  it('config prints the effective configuration with the password masked', async () => {
+    const password = 's3cr3t-Pw%2Fx';
+    const { code, stdout, stderr } = await runCli(['config'], envWith({ REDIS_URL: `redis://app:${password}@127.0.0.1:6390/2` }));
+    assert.equal(code, 0, stderr);
+    const config = JSON.parse(stdout) as Record<string, unknown>;
+    assert.equal(config.url, 'redis://app:***@127.0.0.1:6390/2');
+    assert.equal(config.password, '***');
+    assert.equal(config.username, 'app');
+    assert.equal(config.port, 6390);
+    assert.equal(config.db, 2);
+    // Neither the raw nor the decoded form of the password shows anywhere.
+    for (const output of [stdout, stderr]) {
+      assert.ok(!output.includes('s3cr3t'), `the password leaked:\n${output}`);
+    }
+  });
+
+  it('a value out of range stops serve with exit code 2 and a message naming it', async () => {
+    const { code, stdout, stderr } = await runCli(
+      ['serve'],
+      envWith({ PORT: String(await freePort()), REDIS_URL: 'redis://127.0.0.1:1', REDIS_MAX_CONNECTIONS: '500' }),
+    );
+    assert.equal(code, 2, `exit code; stdout: ${stdout}; stderr: ${stderr}`);
+    assert.match(stderr, /REDIS_MAX_CONNECTIONS/);
+    assert.match(stderr, /\b500\b/);
+    assert.match(stderr, /\b5 to 200\b/, 'the accepted range');
+  });
+});
