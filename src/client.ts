@@ -11,6 +11,8 @@ import { type ConnectReport, probeServer } from './connect-report.js';
 import type { BatchCommand, BatchReplies } from './engine/engine.js';
 import { ClosedError, NotAllowedError, type RedisKitError, RedisUnavailableError } from './errors.js';
 import { type HealthReport, checkHealth } from './health.js';
+import { kConnectionFactory } from './internal.js';
+import { escapeGlob } from './keys.js';
 import type { Lease, LeaseContext } from './lease/leased-connection.js';
 import { runLease } from './lease/run-lease.js';
 import { Breaker } from './pool/breaker.js';
@@ -208,6 +210,31 @@ export class RedisKit extends EventEmitter<ClientEvents> {
    */
   health(options: { timeoutMs?: number } = {}): Promise<HealthReport> {
     return checkHealth(this, this.#factory?.target ?? 'memory (in-process)', options.timeoutMs ?? 1000);
+  }
+
+  /**
+   * Iterates the keys matching `match` (a SCAN pattern, without the client's
+   * key prefix: the prefix is added to the pattern and removed from what is
+   * yielded). Uses SCAN, never KEYS, so the server is not blocked. In cluster
+   * mode only one node is scanned: use a hash tag in `match` to keep keys on it.
+   */
+  async *scanKeys(match: string, options: { count?: number } = {}): AsyncGenerator<string> {
+    const prefix = this.options.keyPrefix;
+    const pattern = escapeGlob(prefix) + match;
+    let cursor = '0';
+    do {
+      const [next, keys] = (await this.sendCommand('scan', [cursor, 'MATCH', pattern, 'COUNT', options.count ?? 500])) as [
+        string,
+        string[],
+      ];
+      cursor = next;
+      for (const key of keys) yield prefix !== '' && key.startsWith(prefix) ? key.slice(prefix.length) : key;
+    } while (cursor !== '0');
+  }
+
+  /** @internal The connection factory, for redis-kit's own services (subscriber, near-cache). */
+  get [kConnectionFactory](): ConnectionFactory | undefined {
+    return this.#factory;
   }
 
   /** Counts and summaries of everything the client did; see {@link ClientStats}. */

@@ -180,8 +180,10 @@ export class Lanes {
     const lane: Lane = { engine, inFlight: 0, backoff };
     engine.on('ready', () => {
       backoff.reset();
-      if (this.readyCount === 1) this.#options.onAvailabilityChange?.(true);
+      // The breaker closes before anyone hears that Redis is back, so a
+      // listener that sends a command right away is not refused.
       this.#options.breaker.recordSuccess();
+      if (this.readyCount === 1) this.#options.onAvailabilityChange?.(true);
       if (channels.connectionCreate.hasSubscribers) channels.connectionCreate.publish({ role: 'lane', id: engine.id });
       this.#flushQueue();
     });
