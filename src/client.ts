@@ -11,7 +11,7 @@ import { type ConnectReport, probeServer } from './connect-report.js';
 import type { BatchCommand, BatchReplies } from './engine/engine.js';
 import { ClosedError, NotAllowedError, type RedisKitError, RedisUnavailableError } from './errors.js';
 import { type HealthReport, checkHealth } from './health.js';
-import { kConnectionFactory } from './internal.js';
+import { kConnectionFactory, kOwnResource, type OwnedResource } from './internal.js';
 import { escapeGlob } from './keys.js';
 import type { Lease, LeaseContext } from './lease/leased-connection.js';
 import { runLease } from './lease/run-lease.js';
@@ -77,6 +77,7 @@ export class RedisKit extends EventEmitter<ClientEvents> {
   readonly #pool: LeasePool | undefined;
   readonly #stats: CommandStats;
   readonly #leaseContext: LeaseContext;
+  readonly #resources = new Set<OwnedResource>();
   #state: ClientState = 'idle';
   #closing: Promise<void> | undefined;
   #maintenance: NodeJS.Timeout | undefined;
@@ -232,6 +233,15 @@ export class RedisKit extends EventEmitter<ClientEvents> {
     } while (cursor !== '0');
   }
 
+  /** @internal Services register connections of their own here, to be closed with the client. */
+  [kOwnResource](resource: OwnedResource): void {
+    if (this.#closing !== undefined) {
+      void resource.close();
+      return;
+    }
+    this.#resources.add(resource);
+  }
+
   /** @internal The connection factory, for redis-kit's own services (subscriber, near-cache). */
   get [kConnectionFactory](): ConnectionFactory | undefined {
     return this.#factory;
@@ -261,7 +271,7 @@ export class RedisKit extends EventEmitter<ClientEvents> {
     clearInterval(this.#maintenance);
     const graceful = (async () => {
       await Promise.all([this.#lanes?.drain(), this.#pool?.drain()]);
-      await Promise.all([this.#lanes?.close(false), this.#pool?.close(false)]);
+      await Promise.all([this.#lanes?.close(false), this.#pool?.close(false), ...[...this.#resources].map((r) => r.close())]);
     })();
     let work: Promise<void> = graceful;
     if (options.deadlineMs !== undefined) {
@@ -296,6 +306,7 @@ export class RedisKit extends EventEmitter<ClientEvents> {
     clearInterval(this.#maintenance);
     void this.#lanes?.close(true);
     void this.#pool?.close(true);
+    for (const resource of this.#resources) resource.destroy(error);
     // Commands still queued or on the wire get the error now, not at their deadline.
     this.#deadlines.cancelAll(error);
   }

@@ -5,3 +5,14 @@
 
 /** `client[kConnectionFactory]`: the factory the client makes its connections with (undefined in memory mode). */
 export const kConnectionFactory: unique symbol = Symbol('redis-kit.connectionFactory');
+
+/** What the client closes for a service when it closes: a subscriber, an invalidation connection. */
+export interface OwnedResource {
+  /** Graceful: finish what is in flight, then close. */
+  close(): Promise<void>;
+  /** At once: drop connections, fail what is pending. */
+  destroy(error: Error): void;
+}
+
+/** `client[kOwnResource](resource)`: the client closes (or destroys) `resource` with itself. */
+export const kOwnResource: unique symbol = Symbol('redis-kit.ownResource');
