@@ -37,6 +37,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   #lastError: RedisKitError | undefined;
   #authError: AuthError | undefined;
   #ended = false;
+  #connecting: Promise<void> | undefined;
 
   constructor(client: IoredisClient, target: string) {
     super();
@@ -101,9 +102,23 @@ export class Engine extends EventEmitter<EngineEvents> {
     return builder.exec() as Promise<BatchReplies | null>;
   }
 
-  /** Connects and waits for the handshake; rejects with a typed error if that fails. */
-  connect(timeoutMs: number): Promise<void> {
+  /**
+   * Connects and waits for the handshake; rejects with a typed error if that
+   * fails. Concurrent calls share one attempt. When the handshake does not
+   * finish within `timeoutMs` (a server that accepts but never answers), the
+   * socket is dropped: `'destroy'` ends the engine for good (a lease is
+   * replaced instead), `'retry'` lets it reconnect with its retry strategy (a
+   * lane must not die because the server was paused when it started).
+   */
+  connect(timeoutMs: number, onTimeout: 'destroy' | 'retry' = 'destroy'): Promise<void> {
     if (this.isReady) return Promise.resolve();
+    this.#connecting ??= this.#attempt(timeoutMs, onTimeout).finally(() => {
+      this.#connecting = undefined;
+    });
+    return this.#connecting;
+  }
+
+  #attempt(timeoutMs: number, onTimeout: 'destroy' | 'retry'): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const cleanup = (): void => {
         clearTimeout(timer);
@@ -125,8 +140,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       // but never finishes the handshake is caught here.
       const timer = setTimeout(() => {
         cleanup();
-        this.destroy();
-        reject(new ConnectError(this.#target, `connecting to ${this.#target} timed out after ${timeoutMs} ms`));
+        const error = new ConnectError(this.#target, `connecting to ${this.#target} timed out after ${timeoutMs} ms`);
+        this.#lastError = error;
+        if (onTimeout === 'destroy') this.destroy();
+        else this.#client.disconnect(true);
+        reject(error);
       }, timeoutMs);
       this.on('ready', onReady);
       this.on('connectFailed', onFail);

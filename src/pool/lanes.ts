@@ -91,9 +91,11 @@ export class Lanes {
   /** Starts every lane connecting; resolves when the first is ready, rejects with the first failure. */
   connect(): Promise<void> {
     this.#start();
-    return Promise.any(this.#lanes.map((lane) => lane.engine.connect(this.#options.connectTimeoutMs))).catch((error: AggregateError) => {
-      throw error.errors[0] as RedisKitError;
-    });
+    return Promise.any(this.#lanes.map((lane) => lane.engine.connect(this.#options.connectTimeoutMs, 'retry'))).catch(
+      (error: AggregateError) => {
+        throw error.errors[0] as RedisKitError;
+      },
+    );
   }
 
   /** Accepts a command: sends it now on the least busy ready lane, or queues it. */
@@ -205,10 +207,9 @@ export class Lanes {
     if (this.#started) return;
     this.#started = true;
     for (const lane of this.#lanes) {
-      lane.engine.connect(this.#options.connectTimeoutMs).catch((error: RedisKitError) => {
-        // Reported through 'connectFailed' to the breaker; the lane keeps retrying.
-        if (lane.engine.isEnded && !this.#closed) this.#options.breaker.recordFailure(error);
-      });
+      // A failure reaches the breaker through 'connectFailed', and the lane
+      // keeps retrying by itself: this promise has nothing left to report.
+      lane.engine.connect(this.#options.connectTimeoutMs, 'retry').catch(() => undefined);
     }
   }
 

@@ -116,6 +116,24 @@ describe('faults: the server dies, pauses, kills us, refuses us', () => {
     }
   });
 
+  it('a server paused while the client starts: connect() times out, then the client recovers by itself', async () => {
+    await server.pause();
+    let resumed = false;
+    try {
+      await using redis = kitFor(server, { connectTimeoutMs: 1000 });
+      const error = await redis.connect().catch((e: unknown) => e);
+      assert.ok(error instanceof ConnectError, String(error));
+      assert.match(error.message, /timed out after 1000 ms/);
+      const ready = once(redis, 'ready');
+      await server.resume();
+      resumed = true;
+      await ready;
+      assert.equal(await redis.ping(), 'PONG');
+    } finally {
+      if (!resumed) await server.resume();
+    }
+  });
+
   it('OOM: a write over maxmemory is a typed OutOfMemoryError, reads still work', async () => {
     await using redis = kitFor(server);
     await redis.set('small', 'x');
