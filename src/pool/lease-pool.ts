@@ -72,9 +72,12 @@ export class LeasePool {
   /** Opens `min` connections (warm-up). Rejects with the first failure. */
   async warm(): Promise<void> {
     const missing = this.#options.min - this.#free.length - this.#used.size - this.#pendingCreates;
-    const opened = await Promise.all(Array.from({ length: Math.max(0, missing) }, () => this.#opener.open(this.#dropIfFree)));
-    for (const connection of opened) this.#free.push(connection);
+    const attempts = await Promise.allSettled(Array.from({ length: Math.max(0, missing) }, () => this.#opener.open(this.#dropIfFree)));
+    // Keep what opened even when some attempts failed: those connections are good.
+    for (const attempt of attempts) if (attempt.status === 'fulfilled') this.#free.push(attempt.value);
     this.#pump();
+    const failure = attempts.find((attempt) => attempt.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
   }
 
   /** Waits for a connection: FIFO, bounded, under a timeout, abortable. */
@@ -117,13 +120,23 @@ export class LeasePool {
       this.#returnToFree(connection, now);
       return;
     }
+    // A reset that does not answer in time (a paused server) must not keep
+    // the connection counted as leased forever: it is destroyed instead.
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      this.#destroyUsed(connection, 'dirty');
+    }, this.#options.connectTimeoutMs);
+    const finish = (clean: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (clean) this.#returnToFree(connection, this.#options.clock.now());
+      else this.#destroyUsed(connection, 'dirty');
+    };
     connection.engine.batch(state.reset, false).then(
-      (replies) => {
-        const failed = replies === null || replies.some(([error]) => error !== null);
-        if (failed) this.#destroyUsed(connection, 'dirty');
-        else this.#returnToFree(connection, this.#options.clock.now());
-      },
-      () => this.#destroyUsed(connection, 'dirty'),
+      (replies) => finish(replies !== null && replies.every(([error]) => error === null)),
+      () => finish(false),
     );
   }
 
