@@ -2,6 +2,7 @@ import {
   AuthError,
   ConnectError,
   ConnectionLostError,
+  EngineError,
   NoPermissionError,
   OutOfMemoryError,
   RedisKitError,
@@ -24,13 +25,35 @@ export function classifyError(error: unknown, command?: string): RedisKitError {
   if (isReplyError(error)) return classifyReply(error, command);
 
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') {
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') {
     return new ConnectError('', `cannot connect: ${error.message}`, { cause: error });
   }
-  // The engine's words for "the socket went away while this was in flight".
-  return new ConnectionLostError(
-    `connection lost while ${command ?? 'the command'} was in flight; it may or may not have run (${error.message})`,
-    { cause: error },
+  if (error.name === 'ClusterAllFailedError') {
+    return new ConnectError('', `no cluster node could be reached: ${error.message}`, { cause: error });
+  }
+  if (isConnectionLoss(error)) {
+    return new ConnectionLostError(
+      `connection lost while ${command ?? 'the command'} was in flight; it may or may not have run (${error.message})`,
+      { cause: error },
+    );
+  }
+  // Anything else the engine raised itself, before sending (a cross-slot
+  // pipeline in a cluster, a malformed argument): nothing reached the server.
+  return new EngineError(`${command ?? 'the command'} was refused by the client before it was sent: ${error.message}`, { cause: error });
+}
+
+/** The engine's words for "the socket went away while this was in flight". */
+const LOSS =
+  /Connection is closed|Stream isn't writeable|aborted due to connection close|max retries per request|Socket timeout|socket hang up/i;
+const LOSS_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
+
+function isConnectionLoss(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return (
+    error.name === 'MaxRetriesPerRequestError' ||
+    error.name === 'AbortError' ||
+    (code !== undefined && LOSS_CODES.has(code)) ||
+    LOSS.test(error.message)
   );
 }
 

@@ -23,7 +23,8 @@ export type RedisKitErrorCode =
   | 'ERR_REDIS_OOM'
   | 'ERR_REDIS_WRONGTYPE'
   | 'ERR_REDIS_NOT_ALLOWED'
-  | 'ERR_REDIS_INVALID_ARGUMENT';
+  | 'ERR_REDIS_INVALID_ARGUMENT'
+  | 'ERR_REDIS_ENGINE';
 
 export interface RedisKitErrorOptions {
   cause?: unknown;
@@ -215,5 +216,15 @@ export class NotAllowedError extends RedisKitError {
 export class InvalidArgumentError extends RedisKitError {
   constructor(message: string) {
     super('ERR_REDIS_INVALID_ARGUMENT', message);
+  }
+}
+
+/**
+ * The protocol engine refused a command before sending it (e.g. a pipeline
+ * whose keys span cluster slots). Nothing reached the server.
+ */
+export class EngineError extends RedisKitError {
+  constructor(message: string, options?: RedisKitErrorOptions) {
+    super('ERR_REDIS_ENGINE', message, options);
   }
 }

@@ -51,6 +51,13 @@ export function createEngineClient(config: ResolvedConfig, options: EngineClient
         enableAutoPipelining: options.autoPipelining,
         keyPrefix: base.keyPrefix,
         clusterRetryStrategy: options.retryStrategy ?? (() => null),
+        // ioredis would hold commands through a failover and send them after
+        // redis-kit already reported them failed (a write applied after its
+        // caller was told it timed out). Fail them instead; MOVED/ASK
+        // redirections, which are safe (nothing ran), still follow.
+        retryDelayOnFailover: 0,
+        retryDelayOnClusterDown: 0,
+        retryDelayOnTryAgain: 0,
         redisOptions: { ...base, keyPrefix: undefined, db: undefined, lazyConnect: undefined },
       };
       return new Cluster([...config.clusterNodes], clusterOptions);

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { blockingTimeoutMs, isBlocking, laneRefusal } from '../../src/commands/command-table.js';
 import { classifyError } from '../../src/classify-error.js';
-import { AuthError, ConnectionLostError, NoPermissionError, OutOfMemoryError, ReplyError, WrongTypeError } from '../../src/errors.js';
+import {
+  AuthError,
+  ConnectionLostError,
+  EngineError,
+  NoPermissionError,
+  OutOfMemoryError,
+  ReplyError,
+  WrongTypeError,
+} from '../../src/errors.js';
 
 function replyError(message: string): Error {
   const error = new Error(message);
@@ -62,5 +70,11 @@ describe('error classification', () => {
     assert.ok(error instanceof ConnectionLostError);
     assert.equal(error.cause, original);
     assert.match(error.message, /may or may not have run/);
+  });
+
+  it('calls an error the engine raised before sending an EngineError, not a lost connection', () => {
+    const error = classifyError(new Error('All the keys in a pipeline command should belong to the same slot'), 'mget');
+    assert.ok(error instanceof EngineError);
+    assert.equal(error.code, 'ERR_REDIS_ENGINE');
   });
 });
