@@ -84,6 +84,9 @@ export class RedisKit extends EventEmitter<ClientEvents> {
 
   constructor(options: CreateRedisOptions = {}) {
     super();
+    // Every service on this client (caches, session stores, limiters) listens
+    // for 'ready'/'unavailable'; a dozen is normal, not a leak.
+    this.setMaxListeners(100);
     const { env, clock, ...rest } = options;
     this.options = loadConfig(env ?? process.env, rest);
     const config = this.options;

@@ -24,7 +24,16 @@ export type RedisKitErrorCode =
   | 'ERR_REDIS_WRONGTYPE'
   | 'ERR_REDIS_NOT_ALLOWED'
   | 'ERR_REDIS_INVALID_ARGUMENT'
-  | 'ERR_REDIS_ENGINE';
+  | 'ERR_REDIS_ENGINE'
+  // The services' own codes; their classes live next to each service.
+  | 'ERR_REDIS_CACHE_ENCODE'
+  | 'ERR_REDIS_CACHE_DECODE'
+  | 'ERR_REDIS_CACHE_KEY'
+  | 'ERR_REDIS_CACHE_CODEC'
+  | 'ERR_REDIS_SESSION_DECODE'
+  | 'ERR_REDIS_SESSION_ENCODE'
+  | 'ERR_REDIS_SESSION_UNAVAILABLE'
+  | 'ERR_REDIS_PUBSUB_HANDLER';
 
 export interface RedisKitErrorOptions {
   cause?: unknown;

@@ -1,3 +1,5 @@
+import './service-methods.js';
+
 export { createRedis, RedisKit } from './client.js';
 export type { CloseOptions, CreateRedisOptions, LeaseOptions, SendOptions } from './client.js';
 export type { ClientState, ClientStats } from './client-stats.js';
@@ -13,3 +15,65 @@ export { Script } from './script.js';
 export type { ScriptDefinition } from './script.js';
 export type { Summary } from './pool/histogram.js';
 export type { PoolStatsSnapshot } from './pool/pool-stats.js';
+
+export {
+  Cache,
+  CacheDecodeError,
+  CacheEncodeError,
+  CacheError,
+  CacheKeyError,
+  CodecUnavailableError,
+  createCache,
+  jsonCodec,
+  msgpackCodec,
+  stableKey,
+} from './cache/index.js';
+export type {
+  CachedFunction,
+  CachedOptions,
+  CacheEntry,
+  CacheErrorCode,
+  CacheEvents,
+  CacheKey,
+  CacheOptions,
+  CacheStats,
+  Codec,
+  MemoryStoreOptions,
+  MsgpackCodecOptions,
+  NearCacheOptions,
+  SetOptions,
+  WrapOptions,
+} from './cache/index.js';
+export * from './session/index.js';
+export { createRateLimiter, fastifyRateLimitStore, RateLimiter, rateLimitHeaders } from './rate-limit/index.js';
+export type {
+  FailMode,
+  FastifyIncrResult,
+  FastifyRateLimitStoreClass,
+  FastifyRateLimitStoreLike,
+  FastifyStoreOptions,
+  RateLimitAlgorithm,
+  RateLimiterOptions,
+  RateLimitHeaders,
+  RateLimitResult,
+  RateLimitSource,
+  RuleOverrides,
+} from './rate-limit/index.js';
+export { createPubSub, PubSub, PubSubHandlerError } from './pubsub/index.js';
+export type {
+  MessageHandler,
+  MessageIterator,
+  MessagesOptions,
+  OverflowPolicy,
+  PubSubEvents,
+  PubSubMessage,
+  PubSubOptions,
+  PubSubStats,
+  ResubscribedEvent,
+  Subscription,
+  TopicSet,
+  Topics,
+} from './pubsub/index.js';
+export { Availability, isRedisDown } from './fallback/availability.js';
+export type { AvailabilityEvents, AvailabilityOptions } from './fallback/availability.js';
+export { decodeKeyPart, encodeKeyPart } from './keys.js';

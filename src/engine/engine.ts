@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { Redis } from 'ioredis';
 import { classifyError, isReplyError } from '../classify-error.js';
 import { AuthError, ConnectError, type RedisKitError } from '../errors.js';
 import type { IoredisClient } from '../topology/create-engine-client.js';
@@ -18,6 +19,14 @@ export interface EngineEvents {
   /** The connection is closed for good. */
   end: [];
 }
+
+/**
+ * Receives one pub/sub delivery: the channel it was published to, its payload
+ * (raw bytes), and the pattern that matched when it came from a PSUBSCRIBE.
+ */
+export type EngineMessageListener = (channel: Buffer, payload: Buffer, pattern: Buffer | undefined) => void;
+
+const EMPTY = Buffer.alloc(0);
 
 let nextId = 1;
 
@@ -100,6 +109,31 @@ export class Engine extends EventEmitter<EngineEvents> {
   batch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
     const builder = atomic ? this.#client.multi(commands as string[][]) : this.#client.pipeline(commands as string[][]);
     return builder.exec() as Promise<BatchReplies | null>;
+  }
+
+  /**
+   * Forwards this connection's pub/sub deliveries (SUBSCRIBE and PSUBSCRIBE
+   * messages, as raw bytes) to `listener`; returns a function that stops it.
+   *
+   * Whoever listens owns the subscriptions from then on: the engine's own
+   * resubscription after a reconnect is switched off, and the owner sends
+   * SUBSCRIBE / PSUBSCRIBE again on `'ready'`. It knows the complete set
+   * (including a SUBSCRIBE whose reply was lost with the old socket), awaits
+   * the replies, and so knows when messages flow again. ioredis's own
+   * resubscription sends its commands without a rejection handler: a
+   * connection lost again during it would surface as an unhandled rejection.
+   */
+  onMessage(listener: EngineMessageListener): () => void {
+    if (this.#client instanceof Redis) this.#client.options.autoResubscribe = false;
+    const onMessage = (channel: Buffer, payload: Buffer | undefined): void => listener(channel, payload ?? EMPTY, undefined);
+    const onPatternMessage = (pattern: Buffer, channel: Buffer, payload: Buffer | undefined): void =>
+      listener(channel, payload ?? EMPTY, pattern);
+    this.#client.on('messageBuffer', onMessage);
+    this.#client.on('pmessageBuffer', onPatternMessage);
+    return () => {
+      this.#client.off('messageBuffer', onMessage);
+      this.#client.off('pmessageBuffer', onPatternMessage);
+    };
   }
 
   /**

@@ -135,7 +135,7 @@ export class LeasePool {
       else this.#destroyUsed(connection, 'dirty');
     };
     connection.engine.batch(state.reset, false).then(
-      (replies) => finish(replies !== null && replies.every(([error]) => error === null)),
+      (replies) => finish(replies?.every(([error]) => error === null) ?? false),
       () => finish(false),
     );
   }

@@ -100,7 +100,10 @@ describe('exclusive pool (leases)', () => {
     const holders = Array.from({ length: 5 }, () => redis.lease(() => hold.promise));
     await waitUntil(() => redis.stats().pool.active === 5);
     const queued = [1, 2, 3, 4, 5].map((n) => redis.lease(async () => n));
-    await assert.rejects(redis.lease(async () => 6), QueueFullError);
+    await assert.rejects(
+      redis.lease(async () => 6),
+      QueueFullError,
+    );
     hold.open();
     assert.deepEqual(await Promise.all(queued), [1, 2, 3, 4, 5]);
     await Promise.all(holders);
@@ -190,14 +193,20 @@ describe('exclusive pool (leases)', () => {
       await conn.watch('balance');
       const balance = Number(await conn.get('balance'));
       await server.command('SET', 'balance', '50'); // someone else writes between WATCH and EXEC
-      return conn.multi().set('balance', String(balance - 10)).exec();
+      return conn
+        .multi()
+        .set('balance', String(balance - 10))
+        .exec();
     });
     assert.equal(result, null, 'EXEC aborted');
     assert.equal(await redis.get('balance'), '50');
     const retried = await redis.lease(async (conn) => {
       await conn.watch('balance');
       const balance = Number(await conn.get('balance'));
-      return conn.multi().set('balance', String(balance - 10)).exec();
+      return conn
+        .multi()
+        .set('balance', String(balance - 10))
+        .exec();
     });
     assert.deepEqual(retried, [[null, 'OK']]);
     assert.equal(await redis.get('balance'), '40');
@@ -263,7 +272,10 @@ describe('exclusive pool: connection failures', () => {
     };
     diagnosticsChannel.subscribe(channelNames.connectionFail, onFail);
     try {
-      await using redis = kitFor({ url: `redis://127.0.0.1:${port}` }, { retryMaxDelayMs: 1000, breakerFailureThreshold: 1000, acquireTimeoutMs: 30_000 });
+      await using redis = kitFor(
+        { url: `redis://127.0.0.1:${port}` },
+        { retryMaxDelayMs: 1000, breakerFailureThreshold: 1000, acquireTimeoutMs: 30_000 },
+      );
       const controller = new AbortController();
       const waiting = redis.lease(async () => 'never', { signal: controller.signal });
       await waitUntil(() => failures.length >= 9, 20_000);

@@ -1,0 +1,251 @@
+import { WrongTypeError } from '../errors.js';
+import type { Codec } from './codecs/codec.js';
+import { CacheDecodeError, CacheEncodeError } from './errors.js';
+import type { FallbackRouter } from './fallback-router.js';
+import type { KeyLayout } from './key-layout.js';
+import type { MemoryStore, StoredData, StoredEntry } from './memory-store.js';
+import type { NearCache } from './near/near-cache.js';
+import type { RedisStore } from './redis-store.js';
+import type { CacheCounters } from './stats.js';
+
+/** A value found by a read, with where it came from and how long it still lives. */
+export interface Hit<V> {
+  value: V;
+  /** Remaining TTL in ms (Infinity: none). Exact only for reads made with `withTtl`. */
+  remainingMs: number;
+  source: 'near' | 'redis' | 'memory';
+}
+
+export interface CacheCoreParts<V> {
+  layout: KeyLayout;
+  codec: Codec<V>;
+  counters: CacheCounters;
+  memory: MemoryStore;
+  store: RedisStore;
+  router: FallbackRouter;
+  near: NearCache<V> | undefined;
+  onError: ((error: Error) => void) | undefined;
+}
+
+/**
+ * The tiers under every cache operation, for keys already turned into data
+ * keys: the near-cache (when on), then Redis, or the memory store when the
+ * router says so or Redis is unreachable for this call. Encoding and decoding
+ * happen here. Reads are not counted as hits or misses here: callers count
+ * what their callers see.
+ */
+export class CacheCore<V> {
+  readonly layout: KeyLayout;
+  readonly codec: Codec<V>;
+  readonly counters: CacheCounters;
+  readonly memory: MemoryStore;
+  readonly store: RedisStore;
+  readonly router: FallbackRouter;
+  readonly near: NearCache<V> | undefined;
+  readonly #onError: ((error: Error) => void) | undefined;
+
+  constructor(parts: CacheCoreParts<V>) {
+    this.layout = parts.layout;
+    this.codec = parts.codec;
+    this.counters = parts.counters;
+    this.memory = parts.memory;
+    this.store = parts.store;
+    this.router = parts.router;
+    this.near = parts.near;
+    this.#onError = parts.onError;
+  }
+
+  /** Encodes before anything is written, so a value that cannot be stored leaves every store untouched. */
+  encode(value: V): StoredData {
+    const kind = typeof value;
+    if (value === undefined || kind === 'function' || kind === 'symbol') {
+      this.counters.errors++;
+      throw new CacheEncodeError(this.codec.name, `a value of type ${kind} cannot be cached (a miss could not be told from it)`);
+    }
+    try {
+      return this.codec.encode(value);
+    } catch (error) {
+      this.counters.errors++;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new CacheEncodeError(this.codec.name, `the ${this.codec.name} codec cannot encode this value: ${reason}`, { cause: error });
+    }
+  }
+
+  /** Reads through the tiers below the near-cache. `withTtl` asks for the exact remaining TTL. */
+  async read(key: string, withTtl: boolean): Promise<Hit<V> | undefined> {
+    if (this.router.useMemoryFor(key)) return this.#readMemory(key);
+    const near = this.near;
+    const ticket = near?.begin(key);
+    let entry: StoredEntry | undefined;
+    try {
+      // With a near-cache the TTL is always read: a kept entry must not outlive the key.
+      entry = await this.store.read(key, withTtl || near !== undefined);
+    } catch (error) {
+      if (ticket !== undefined) near?.finish(ticket);
+      if (this.router.canFallback(error)) {
+        this.counters.fallbackOps++;
+        return this.#readMemory(key);
+      }
+      if (error instanceof WrongTypeError) {
+        this.#malformed(key, error);
+        return undefined;
+      }
+      this.counters.errors++;
+      throw error;
+    }
+    this.router.noteRedisSuccess();
+    const value = entry === undefined ? undefined : this.#decode(key, entry.data);
+    if (entry === undefined || value === undefined) {
+      if (ticket !== undefined) near?.finish(ticket);
+      return undefined;
+    }
+    if (ticket !== undefined) near?.finish(ticket, { value, remainingMs: entry.remainingMs });
+    return { value, remainingMs: entry.remainingMs, source: 'redis' };
+  }
+
+  async write(key: string, data: StoredData, ttlMs: number): Promise<void> {
+    this.near?.forget(key);
+    if (this.router.useMemoryFor(key)) {
+      this.#writeMemory(key, data, ttlMs);
+      return;
+    }
+    try {
+      await this.store.write(key, data, ttlMs);
+    } catch (error) {
+      if (!this.router.canFallback(error)) {
+        this.counters.errors++;
+        throw error;
+      }
+      this.counters.fallbackOps++;
+      this.#writeMemory(key, data, ttlMs);
+      return;
+    } finally {
+      // Reads that began during the write may carry the old value: void them too.
+      this.near?.forget(key);
+    }
+    this.router.noteRedisSuccess();
+  }
+
+  async delete(key: string): Promise<boolean> {
+    this.near?.forget(key);
+    if (this.router.useMemoryFor(key)) return this.#deleteMemory(key);
+    try {
+      const existed = await this.store.delete(key);
+      this.router.noteRedisSuccess();
+      return existed;
+    } catch (error) {
+      if (!this.router.canFallback(error)) {
+        this.counters.errors++;
+        throw error;
+      }
+      this.counters.fallbackOps++;
+      return this.#deleteMemory(key);
+    } finally {
+      this.near?.forget(key);
+    }
+  }
+
+  async has(key: string): Promise<boolean> {
+    if (this.near?.get(key, performance.now()) !== undefined) return true;
+    if (this.router.useMemoryFor(key)) return this.memory.has(key);
+    try {
+      return await this.store.exists(key);
+    } catch (error) {
+      if (!this.router.canFallback(error)) {
+        this.counters.errors++;
+        throw error;
+      }
+      this.counters.fallbackOps++;
+      return this.memory.has(key);
+    }
+  }
+
+  /** Removes the namespace from Redis (SCAN + UNLINK) and from memory; returns how many entries went. */
+  async clear(): Promise<number> {
+    this.near?.reset();
+    if (this.router.active) return this.#clearMemory();
+    try {
+      const removed = await this.store.clear(this.layout.scanPattern);
+      this.router.noteRedisSuccess();
+      return removed;
+    } catch (error) {
+      if (!this.router.canFallback(error)) {
+        this.counters.errors++;
+        throw error;
+      }
+      this.counters.fallbackOps++;
+      return this.#clearMemory();
+    } finally {
+      this.near?.reset();
+    }
+  }
+
+  /** Counts an error the cache handled itself and tells `onError`. */
+  report(error: unknown): void {
+    this.counters.errors++;
+    this.notify(error);
+  }
+
+  /** Tells `onError` without counting (the error was counted where it happened). */
+  notify(error: unknown): void {
+    const handler = this.#onError;
+    if (handler === undefined) return;
+    try {
+      handler(error instanceof Error ? error : new Error(String(error)));
+    } catch (thrown) {
+      // A throwing handler must not break the cache's bookkeeping: surface it on its own tick.
+      queueMicrotask(() => {
+        throw thrown;
+      });
+    }
+  }
+
+  #readMemory(key: string): Hit<V> | undefined {
+    const entry = this.memory.get(key);
+    if (entry === undefined) return undefined;
+    const value = this.#decode(key, entry.data);
+    return value === undefined ? undefined : { value, remainingMs: entry.remainingMs, source: 'memory' };
+  }
+
+  #writeMemory(key: string, data: StoredData, ttlMs: number): void {
+    this.memory.set(key, data, ttlMs);
+    this.router.noteMemoryWrite(key);
+  }
+
+  #deleteMemory(key: string): boolean {
+    const existed = this.memory.delete(key);
+    this.router.noteMemoryWrite(key);
+    return existed;
+  }
+
+  #clearMemory(): number {
+    const removed = this.memory.clear();
+    this.router.noteMemoryClear();
+    return removed;
+  }
+
+  /** Malformed data is a miss plus a counted error, never a crash. */
+  #decode(key: string, data: StoredData): V | undefined {
+    try {
+      return this.codec.decode(data);
+    } catch (error) {
+      this.#malformed(key, error);
+      return undefined;
+    }
+  }
+
+  #malformed(key: string, cause: unknown): void {
+    this.counters.decodeErrors++;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    this.report(
+      new CacheDecodeError(
+        this.codec.name,
+        this.layout.callerKey(key),
+        `cached data cannot be decoded by the ${this.codec.name} codec: ${reason}`,
+        {
+          cause,
+        },
+      ),
+    );
+  }
+}

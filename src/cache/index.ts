@@ -1,0 +1,13 @@
+export { Cache, createCache } from './cache.js';
+export type { CacheEntry, CacheEvents, SetOptions, WrapOptions } from './cache.js';
+export type { CachedFunction, CachedOptions } from './cached.js';
+export type { Codec } from './codecs/codec.js';
+export { jsonCodec } from './codecs/json-codec.js';
+export { msgpackCodec } from './codecs/msgpack-codec.js';
+export type { MsgpackCodecOptions } from './codecs/msgpack-codec.js';
+export { CacheDecodeError, CacheEncodeError, CacheError, CacheKeyError, CodecUnavailableError } from './errors.js';
+export type { CacheErrorCode } from './errors.js';
+export type { CacheKey } from './key-layout.js';
+export type { CacheOptions, MemoryStoreOptions, NearCacheOptions } from './options.js';
+export type { CacheStats } from './stats.js';
+export { stableKey } from './stable-key.js';

@@ -1,0 +1,302 @@
+import { classifyError } from '../../classify-error.js';
+import type { RedisKit } from '../../client.js';
+import { kOwnResource } from '../../internal.js';
+import { Heartbeat } from './heartbeat.js';
+import { INVALIDATION_CHANNEL, type InvalidationConnection, openInvalidationConnection } from './invalidation-connection.js';
+
+/** What a near-cache gets from the hub. */
+export interface InvalidationListener {
+  /** This key (without the client's key prefix) changed, expired or was evicted. */
+  invalidate(key: string): void;
+  /** Anything may have changed: the connection went down or came back, a heartbeat was missed, the server was flushed. */
+  reset(): void;
+  /** Whether invalidations are flowing (the near-cache may serve) changed. */
+  liveChanged(live: boolean): void;
+  /** Tracking could not be set up (e.g. an ACL without CLIENT): the near-cache stays bypassed. */
+  failed(error: unknown): void;
+}
+
+/**
+ * - `down`: no connection, or one without tracking yet;
+ * - `establishing`: connected, CLIENT TRACKING and SUBSCRIBE under way;
+ * - `live`: invalidations flow, the near-caches may serve;
+ * - `suspect`: a heartbeat PING went unanswered: bypassed until it is answered;
+ * - `closed`: the client closed.
+ */
+type HubState = 'down' | 'establishing' | 'live' | 'suspect' | 'closed';
+
+const hubs = new WeakMap<RedisKit, InvalidationHub>();
+
+/**
+ * The one invalidation connection of a client, shared by all its near-caches.
+ * It enables `CLIENT TRACKING on REDIRECT <own id> BCAST PREFIX …` for every
+ * registered prefix (broadcasting mode: invalidations do not depend on which
+ * connection read a key, so reads may use any lane), subscribes to
+ * `__redis__:invalidate`, and hands each invalidated key to the near-cache
+ * whose prefix it carries.
+ *
+ * A near-cache may serve only while the hub is `live`; on every state change
+ * listeners are reset (flushed) first, so nothing cached before a gap in the
+ * invalidation stream is served after it.
+ */
+export class InvalidationHub {
+  readonly #redis: RedisKit;
+  readonly #keyPrefix: string;
+  readonly #registrations = new Map<string, { listeners: Set<InvalidationListener>; heartbeatMs: number[] }>();
+  #connection: InvalidationConnection | undefined;
+  #state: HubState = 'down';
+  #subscribed = false;
+  /** Bumped by each setup and each loss, so a setup overtaken by events does not declare itself live. */
+  #setupGeneration = 0;
+  #setup: Promise<void> = Promise.resolve();
+  readonly #heartbeat: Heartbeat;
+  #reopenTimer: NodeJS.Timeout | undefined;
+  #reopenAttempt = 0;
+  /** The last error seen (connect, setup, ping), for diagnostics. */
+  lastError: unknown;
+
+  /** The hub of `redis`, created (and registered to be closed with the client) on first use. */
+  static of(redis: RedisKit): InvalidationHub {
+    let hub = hubs.get(redis);
+    if (hub === undefined) {
+      hub = new InvalidationHub(redis);
+      hubs.set(redis, hub);
+      redis[kOwnResource]({ close: () => hub!.close(), destroy: () => hub!.destroy() });
+    }
+    return hub;
+  }
+
+  private constructor(redis: RedisKit) {
+    this.#redis = redis;
+    this.#keyPrefix = redis.options.keyPrefix;
+    this.#heartbeat = new Heartbeat({
+      // Only a connection that carries invalidations needs watching.
+      ping: () =>
+        (this.#state === 'live' || this.#state === 'suspect') && this.#connection !== undefined
+          ? this.#connection.engine.send('ping', [])
+          : Promise.resolve(),
+      // Suspect: flushed and bypassed until the PING is answered.
+      missed: () => {
+        if (this.#state === 'live') this.#transition('suspect');
+      },
+      answered: () => {
+        if (this.#state === 'suspect') this.#transition('live');
+      },
+      failed: (error) => {
+        this.lastError = error;
+      },
+    });
+  }
+
+  get live(): boolean {
+    return this.#state === 'live';
+  }
+
+  get state(): HubState {
+    return this.#state;
+  }
+
+  /**
+   * Starts delivering invalidations of keys starting with `prefix` (without
+   * the client's key prefix) to `listener`. Returns the function that stops it.
+   */
+  register(prefix: string, listener: InvalidationListener, heartbeatMs: number): () => void {
+    if (this.#state === 'closed') return () => undefined;
+    let registration = this.#registrations.get(prefix);
+    const isNewPrefix = registration === undefined;
+    if (registration === undefined) {
+      registration = { listeners: new Set(), heartbeatMs: [] };
+      this.#registrations.set(prefix, registration);
+    }
+    registration.listeners.add(listener);
+    registration.heartbeatMs.push(heartbeatMs);
+    this.#updateHeartbeat();
+    if (this.#connection === undefined) this.#open();
+    else if (isNewPrefix && this.#connection.engine.isReady) this.#scheduleSetup();
+    const entry = registration;
+    return () => {
+      entry.listeners.delete(listener);
+      const index = entry.heartbeatMs.indexOf(heartbeatMs);
+      if (index !== -1) entry.heartbeatMs.splice(index, 1);
+      if (entry.listeners.size > 0) return;
+      this.#registrations.delete(prefix);
+      if (this.#registrations.size === 0) void this.#shutdown(false);
+      else if (this.#connection?.engine.isReady) this.#scheduleSetup();
+      this.#updateHeartbeat();
+    };
+  }
+
+  close(): Promise<void> {
+    return this.#shutdown(false, true);
+  }
+
+  destroy(): void {
+    void this.#shutdown(true, true);
+  }
+
+  #open(): void {
+    const config = this.#redis.options;
+    const cap = config.retryMaxDelayMs;
+    // Full jitter, like the lanes: a fleet of processes does not reconnect in lockstep.
+    const retryStrategy = (attempt: number): number =>
+      Math.max(1, Math.floor(Math.random() * Math.min(cap, 50 * 2 ** Math.min(attempt, 20))));
+    const connection = openInvalidationConnection(this.#redis, retryStrategy);
+    this.#connection = connection;
+    const engine = connection.engine;
+    // Events of a connection the hub has since replaced or shut down are ignored.
+    const current = (): boolean => this.#connection === connection;
+    engine.on('ready', () => {
+      if (!current()) return;
+      this.#reopenAttempt = 0;
+      this.#scheduleSetup();
+    });
+    engine.on('lost', (error) => {
+      if (current()) this.#lost(error);
+    });
+    engine.on('connectFailed', (error) => {
+      if (current()) this.#lost(error);
+    });
+    engine.on('end', () => {
+      if (!current()) return;
+      this.#lost(this.lastError);
+      // A connect that timed out ends the engine for good: open a new one later.
+      this.#connection = undefined;
+      this.#reopenLater();
+    });
+    connection.onInvalidate((keys) => {
+      if (current()) this.#dispatch(keys);
+    });
+    engine.connect(config.connectTimeoutMs).catch((error: unknown) => {
+      // 'connectFailed' / 'end' above already moved the hub to `down`; keep the reason.
+      this.lastError = error;
+    });
+  }
+
+  #reopenLater(): void {
+    if (this.#registrations.size === 0) return;
+    const delay = jitteredDelay(this.#reopenAttempt++, this.#redis.options.retryMaxDelayMs);
+    clearTimeout(this.#reopenTimer);
+    this.#reopenTimer = setTimeout(() => {
+      if (this.#state !== 'closed' && this.#connection === undefined && this.#registrations.size > 0) this.#open();
+    }, delay);
+    this.#reopenTimer.unref();
+  }
+
+  #scheduleSetup(): void {
+    const generation = ++this.#setupGeneration;
+    this.#setup = this.#setup
+      .then(() => this.#establish(generation))
+      .catch((error: unknown) => {
+        // #establish handles command errors itself; this is a bug guard that keeps the chain alive.
+        this.lastError = error;
+        queueMicrotask(() => {
+          throw error;
+        });
+      });
+  }
+
+  async #establish(generation: number): Promise<void> {
+    const engine = this.#connection?.engine;
+    if (engine === undefined || generation !== this.#setupGeneration || this.#state === 'closed') return;
+    this.#transition('establishing');
+    try {
+      if (this.#subscribed) {
+        // RESP2 accepts only (UN)SUBSCRIBE and PING while subscribed: leave to change tracking.
+        await engine.send('unsubscribe', [INVALIDATION_CHANNEL]);
+        this.#subscribed = false;
+        await engine.send('client', ['TRACKING', 'OFF']);
+      }
+      if (this.#registrations.size === 0) return;
+      const id = await engine.send('client', ['ID']);
+      const prefixes = [...this.#registrations.keys()].flatMap((prefix) => ['PREFIX', this.#keyPrefix + prefix]);
+      await engine.send('client', ['TRACKING', 'ON', 'REDIRECT', id, 'BCAST', ...prefixes]);
+      await engine.send('subscribe', [INVALIDATION_CHANNEL]);
+      this.#subscribed = true;
+    } catch (raw) {
+      // The engine hands back the protocol library's error: give callers a typed one (NOPERM → NoPermissionError …).
+      const error = classifyError(raw, 'client tracking');
+      this.lastError = error;
+      if (generation !== this.#setupGeneration || this.#isClosed()) return;
+      this.#transition('down');
+      // A connection problem brings a new 'ready' and a new setup. An error reply
+      // (no CLIENT permission, a server without tracking) would repeat: report it.
+      if (engine.isReady) for (const listener of this.#listeners()) listener.failed(error);
+      return;
+    }
+    if (generation !== this.#setupGeneration || this.#state !== 'establishing') return;
+    this.#heartbeat.reset();
+    this.#transition('live');
+  }
+
+  #isClosed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  #lost(error: unknown): void {
+    if (error !== undefined) this.lastError = error;
+    this.#subscribed = false;
+    this.#heartbeat.reset();
+    if (this.#state === 'closed') return;
+    // A setup still running for the old connection must not declare the new one live.
+    this.#setupGeneration++;
+    this.#transition('down');
+  }
+
+  #transition(to: HubState): void {
+    const from = this.#state;
+    this.#state = to;
+    // Flush first, on every change: whatever was cached before a gap in the
+    // invalidation stream must not be served after it.
+    for (const listener of this.#listeners()) listener.reset();
+    if ((from === 'live') !== (to === 'live')) for (const listener of this.#listeners()) listener.liveChanged(to === 'live');
+  }
+
+  #dispatch(keys: string[] | null): void {
+    if (keys === null) {
+      for (const listener of this.#listeners()) listener.reset();
+      return;
+    }
+    const prefixLength = this.#keyPrefix.length;
+    for (const fullKey of keys) {
+      if (!fullKey.startsWith(this.#keyPrefix)) continue;
+      const key = prefixLength === 0 ? fullKey : fullKey.slice(prefixLength);
+      for (const [prefix, registration] of this.#registrations) {
+        if (!key.startsWith(prefix)) continue;
+        for (const listener of registration.listeners) listener.invalidate(key);
+      }
+    }
+  }
+
+  *#listeners(): Iterable<InvalidationListener> {
+    for (const registration of this.#registrations.values()) yield* registration.listeners;
+  }
+
+  #updateHeartbeat(): void {
+    let smallest = Number.POSITIVE_INFINITY;
+    for (const registration of this.#registrations.values()) for (const ms of registration.heartbeatMs) smallest = Math.min(smallest, ms);
+    this.#heartbeat.setInterval(Number.isFinite(smallest) && this.#state !== 'closed' ? smallest : 0);
+  }
+
+  async #shutdown(force: boolean, final = false): Promise<void> {
+    const connection = this.#connection;
+    this.#connection = undefined;
+    clearTimeout(this.#reopenTimer);
+    this.#setupGeneration++;
+    if (final) {
+      this.#heartbeat.stop();
+      this.#transition('closed');
+    } else {
+      this.#transition('down');
+    }
+    this.#subscribed = false;
+    this.#heartbeat.reset();
+    if (connection === undefined) return;
+    if (force) connection.engine.destroy();
+    else await connection.engine.quit();
+  }
+}
+
+/** Exponential backoff with full jitter, like the lanes': a fleet of processes does not reconnect in lockstep. */
+function jitteredDelay(attempt: number, capMs: number): number {
+  return Math.max(1, Math.floor(Math.random() * Math.min(capMs, 50 * 2 ** Math.min(attempt, 20))));
+}

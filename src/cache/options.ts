@@ -1,0 +1,214 @@
+import { InvalidArgumentError } from '../errors.js';
+import type { Codec } from './codecs/codec.js';
+import { jsonCodec } from './codecs/json-codec.js';
+
+const DAY_MS = 86_400_000;
+
+/** The in-process near-cache in front of Redis, kept correct by server-assisted invalidation. */
+export interface NearCacheOptions {
+  /**
+   * How many entries the near-cache holds, least recently used evicted
+   * first. Integer 1 to 1,000,000. Default 1000.
+   *
+   * Pitfall: entries are the decoded values themselves, shared by every
+   * caller: treat values read from a near-cached cache as immutable.
+   */
+  maxEntries?: number;
+  /**
+   * Longest time an entry is served from the process, in ms, also when no
+   * invalidation ever arrives. Integer 1 to 86,400,000 (1 day). Default
+   * 60,000. An entry never outlives the key's own TTL in Redis either.
+   */
+  ttlMs?: number;
+  /**
+   * How often the invalidation connection is PINGed, in ms. Integer 100 to
+   * 60,000. Default 1000. If a PING is still unanswered at the next beat, the
+   * connection is presumed cut (a silent network partition sends no FIN):
+   * the near-cache is flushed and bypassed until the answer arrives. So this
+   * bounds how long a write by another process can go unnoticed when the
+   * network, rather than the server, fails. All caches of one client share
+   * one connection; the smallest value asked for wins.
+   */
+  heartbeatMs?: number;
+}
+
+/** Memory fallback store sizing (see {@link CacheOptions.fallback}). */
+export interface MemoryStoreOptions {
+  /** Entries kept, least recently used evicted first. Integer 1 to 10,000,000. Default 10,000. */
+  maxEntries?: number;
+  /**
+   * Bytes kept (stored data plus key, as encoded by the codec). Integer 1024
+   * to 2^40. Default 64 MiB (67,108,864). A single value larger than this is
+   * not kept in memory at all (the write still succeeds; the next read misses).
+   */
+  maxBytes?: number;
+}
+
+export interface CacheOptions<V = unknown> {
+  /**
+   * Prefix of every key of this cache, after the client's `keyPrefix`:
+   * `<keyPrefix><namespace>:<key>`. 1 to 100 characters. Default `'cache'`.
+   * It is percent-encoded like caller keys (`users:v2` becomes `users%3Av2`),
+   * so two namespaces can never overlap and `clear()` of one never touches
+   * another.
+   */
+  namespace?: string;
+  /**
+   * Time to live of an entry, in ms, when `set`/`wrap` do not give one.
+   * Integer 0 to 31,536,000,000 (365 days); 0 means no expiry. Default 60,000.
+   *
+   * Pitfall: with 0, entries stay until Redis evicts them under its
+   * `maxmemory-policy`; with `noeviction` they stay for ever.
+   */
+  ttlMs?: number;
+  /**
+   * Default stale-while-revalidate window of `wrap()` and `cached()`, in ms.
+   * Integer 0 to 31,536,000,000. Default 0 (off). An entry is kept for
+   * `ttlMs + staleWhileRevalidateMs`; after `ttlMs` it is stale: still served,
+   * while one caller (per cluster of processes) reloads it in the background.
+   */
+  staleWhileRevalidateMs?: number;
+  /**
+   * How values are stored. Default {@link jsonCodec}; `msgpackCodec()` for
+   * MessagePack (needs the optional `msgpackr` package).
+   *
+   * Pitfall: every process sharing a namespace must use the same codec; data
+   * another codec wrote reads as a miss (counted in `stats().errors`).
+   */
+  codec?: Codec<V>;
+  /**
+   * What happens while Redis is unreachable. `'memory'` (default): reads and
+   * writes go to an in-process LRU (TTLs kept) from the moment the client's
+   * breaker opens, and back to Redis once it has stayed reachable for
+   * `recoverAfterMs`; a single command that fails because Redis is
+   * unreachable is also answered from memory. `'none'`: the errors reach the
+   * caller.
+   *
+   * With `REDIS_URL=memory://` the cache always runs on the memory store.
+   */
+  fallback?: 'memory' | 'none';
+  /** Sizing of the memory fallback store. */
+  memory?: MemoryStoreOptions;
+  /**
+   * How long Redis must stay reachable before the cache switches back from
+   * memory, in ms. Integer 0 to 3,600,000. Default 5000. Avoids flapping
+   * between stores with a server that is going up and down.
+   */
+  recoverAfterMs?: number;
+  /**
+   * Opt-in near-cache: hot reads served from the process, invalidated by
+   * Redis (client-side caching, `CLIENT TRACKING … BCAST`) over one extra
+   * connection per client. Default off. Not available in cluster mode
+   * (refused with `InvalidArgumentError`); ignored with `memory://`.
+   */
+  nearCache?: NearCacheOptions | false;
+  /**
+   * Life of the cross-process loader lock of `wrap()`, in ms. Integer 100 to
+   * 3,600,000. Default 5000. The holder extends it while its loader runs, so
+   * this only bounds how long a crashed holder blocks others.
+   */
+  lockTtlMs?: number;
+  /**
+   * How long `wrap()` waits for another process's loader before calling the
+   * loader itself, in ms. Integer 0 to 3,600,000. Default 5000.
+   *
+   * Pitfall: set it above your slowest loader, or every waiter loads too
+   * after the wait (each then writes its own result).
+   */
+  lockWaitMs?: number;
+  /**
+   * Told about errors the cache handles itself instead of throwing: data that
+   * cannot be decoded, a failed background refresh, a lock that could not be
+   * released, a failed write-back of a loaded value. Each is also counted in
+   * `stats().errors`. Default: none (counted only). Must not throw.
+   */
+  onError?: (error: Error) => void;
+}
+
+/** {@link CacheOptions} with every default applied. */
+export interface ResolvedCacheOptions<V> {
+  namespace: string;
+  ttlMs: number;
+  staleWhileRevalidateMs: number;
+  codec: Codec<V>;
+  fallback: 'memory' | 'none';
+  memory: Required<MemoryStoreOptions>;
+  recoverAfterMs: number;
+  nearCache: Required<NearCacheOptions> | undefined;
+  lockTtlMs: number;
+  lockWaitMs: number;
+  onError: ((error: Error) => void) | undefined;
+}
+
+const KNOWN = new Set([
+  'namespace',
+  'ttlMs',
+  'staleWhileRevalidateMs',
+  'codec',
+  'fallback',
+  'memory',
+  'recoverAfterMs',
+  'nearCache',
+  'lockTtlMs',
+  'lockWaitMs',
+  'onError',
+]);
+
+/** Applies defaults and checks bounds; every problem is reported at once. */
+export function resolveCacheOptions<V>(options: CacheOptions<V>): ResolvedCacheOptions<V> {
+  const problems: string[] = [];
+  for (const name of Object.keys(options)) if (!KNOWN.has(name)) problems.push(`unknown option ${name}`);
+  const int = (name: string, value: number | undefined, fallback: number, min: number, max: number): number => {
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name}=${String(value)}: expected a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  const namespace = options.namespace ?? 'cache';
+  if (typeof namespace !== 'string' || namespace.length < 1 || namespace.length > 100) {
+    problems.push(`namespace=${JSON.stringify(namespace)}: expected 1 to 100 characters`);
+  }
+  const fallback = options.fallback ?? 'memory';
+  if (fallback !== 'memory' && fallback !== 'none') problems.push(`fallback=${String(fallback)}: expected 'memory' or 'none'`);
+  const codec = (options.codec ?? jsonCodec) as Codec<V>;
+  if (typeof codec?.encode !== 'function' || typeof codec.decode !== 'function') {
+    problems.push('codec: expected an object with encode() and decode()');
+  }
+  if (options.onError !== undefined && typeof options.onError !== 'function') problems.push('onError: expected a function');
+  const near = options.nearCache === false || options.nearCache === undefined ? undefined : options.nearCache;
+  const resolved: ResolvedCacheOptions<V> = {
+    namespace,
+    ttlMs: int('ttlMs', options.ttlMs, 60_000, 0, 365 * DAY_MS),
+    staleWhileRevalidateMs: int('staleWhileRevalidateMs', options.staleWhileRevalidateMs, 0, 0, 365 * DAY_MS),
+    codec,
+    fallback,
+    memory: {
+      maxEntries: int('memory.maxEntries', options.memory?.maxEntries, 10_000, 1, 10_000_000),
+      maxBytes: int('memory.maxBytes', options.memory?.maxBytes, 64 * 1024 * 1024, 1024, 2 ** 40),
+    },
+    recoverAfterMs: int('recoverAfterMs', options.recoverAfterMs, 5000, 0, 3_600_000),
+    nearCache:
+      near === undefined
+        ? undefined
+        : {
+            maxEntries: int('nearCache.maxEntries', near.maxEntries, 1000, 1, 1_000_000),
+            ttlMs: int('nearCache.ttlMs', near.ttlMs, 60_000, 1, DAY_MS),
+            heartbeatMs: int('nearCache.heartbeatMs', near.heartbeatMs, 1000, 100, 60_000),
+          },
+    lockTtlMs: int('lockTtlMs', options.lockTtlMs, 5000, 100, 3_600_000),
+    lockWaitMs: int('lockWaitMs', options.lockWaitMs, 5000, 0, 3_600_000),
+    onError: options.onError,
+  };
+  if (problems.length > 0) throw new InvalidArgumentError(`invalid cache options: ${problems.join('; ')}`);
+  return resolved;
+}
+
+/** Checks a per-call TTL (`set`, `wrap`, `cached`). */
+export function checkTtl(name: string, value: number | undefined): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < 0 || value > 365 * DAY_MS) {
+    throw new InvalidArgumentError(`${name}=${String(value)}: expected a whole number of ms from 0 to ${365 * DAY_MS}`);
+  }
+}

@@ -1,0 +1,163 @@
+import type { RedisKit } from '../client.js';
+import { isRedisDown } from '../fallback/availability.js';
+import { encodeKeyPart } from '../keys.js';
+import { LimiterContext } from './limiter-context.js';
+import type { Rule } from './memory-algorithms.js';
+import { checkCost, checkKey, type RateLimitAlgorithm, type RateLimiterOptions, resolveOptions } from './options.js';
+import { type RateLimitHeaders, type RateLimitResult, rateLimitHeaders } from './result.js';
+import type { ScriptReply } from './scripts.js';
+
+/** A rule for {@link RateLimiter.withRule}: the parts that may differ from the limiter it derives from. */
+export interface RuleOverrides {
+  /** Units per window; as {@link RateLimiterOptions.limit}. Default: the parent's. */
+  limit?: number;
+  /** As {@link RateLimiterOptions.windowMs}. Default: the parent's. */
+  windowMs?: number;
+  /**
+   * A sub-namespace for the derived limiter's keys, e.g. a route (`'GET /login'`).
+   * Any text: it is encoded like a key, so it cannot break out of the namespace.
+   */
+  scope?: string;
+}
+
+/**
+ * Counts units per key in Redis, atomically, by one Lua script per call (one
+ * round trip, EVALSHA), and answers with a {@link RateLimitResult}. Create one
+ * per rule and keep it: it listens to the client for availability.
+ */
+export class RateLimiter {
+  readonly #context: LimiterContext;
+  readonly #rule: Rule;
+  /** `<prefix>:<tag>:` plus the encoded scope, if any. */
+  readonly #keyStart: string;
+  readonly #scope: readonly string[];
+
+  /** @internal Use {@link createRateLimiter}. */
+  constructor(context: LimiterContext, rule: Rule, scope: readonly string[]) {
+    this.#context = context;
+    this.#rule = rule;
+    this.#keyStart = `${[context.namespace, ...scope.map((part) => encodeKeyPart(part))].join(':')}:`;
+    this.#scope = scope;
+  }
+
+  get limit(): number {
+    return this.#rule.limit;
+  }
+
+  get windowMs(): number {
+    return this.#rule.windowMs;
+  }
+
+  get algorithm(): RateLimitAlgorithm {
+    return this.#context.algorithm;
+  }
+
+  /** True while answers come from the fallback (Redis down, recovering, or memory://). */
+  get usingFallback(): boolean {
+    return this.#context.availability.usingFallback;
+  }
+
+  /**
+   * Consumes `cost` units (default 1) for `key` if the rule allows it, and
+   * says so. Denied calls consume nothing. `cost` 0 consumes nothing and
+   * answers whether one unit would be allowed now.
+   *
+   * `key` is any text (an IP, a user id, an API key, at most 512 characters)
+   * or a number; it is encoded, so it cannot leave the limiter's namespace.
+   * Rejects only for bad arguments (`InvalidArgumentError`), a closed client,
+   * or a Redis reply error (WRONGTYPE on a key someone else wrote, NOPERM);
+   * an unreachable Redis is answered by the failMode instead.
+   */
+  async consume(key: string | number, cost = 1): Promise<RateLimitResult> {
+    const redisKey = this.#keyStart + encodeKeyPart(checkKey(key));
+    checkCost(cost, this.#rule.limit);
+    const context = this.#context;
+    if (context.availability.usingFallback) return this.#fallback(redisKey, cost);
+    const { limit, windowMs } = this.#rule;
+    let reply: ScriptReply;
+    try {
+      reply = await context.script.run(context.sink, [redisKey], [limit, windowMs, cost]);
+    } catch (error) {
+      if (!isRedisDown(error)) throw error;
+      return this.#fallback(redisKey, cost);
+    }
+    return {
+      allowed: reply[0] === 1,
+      limit,
+      remaining: reply[1],
+      resetMs: reply[2],
+      retryAfterMs: reply[3],
+      source: 'redis',
+    };
+  }
+
+  /**
+   * Forgets everything counted for `key`, in Redis and in the fallback: it
+   * starts again with its full quota (e.g. after a successful login). The
+   * fallback's count is cleared at once; the Redis DEL rejects like any
+   * command when Redis cannot be reached (and is skipped while the limiter
+   * runs on its fallback).
+   */
+  async reset(key: string | number): Promise<void> {
+    const redisKey = this.#keyStart + encodeKeyPart(checkKey(key));
+    this.#context.memory.delete(redisKey);
+    if (this.#context.availability.usingFallback) return;
+    await this.#context.redis.del(redisKey);
+  }
+
+  /** The standard response headers for a result; see {@link rateLimitHeaders}. */
+  headers(result: RateLimitResult): RateLimitHeaders {
+    return rateLimitHeaders(result);
+  }
+
+  /**
+   * A limiter with another limit, window or sub-namespace that shares this
+   * one's client, algorithm, failMode and fallback (cheap: no new listeners on
+   * the client). The @fastify/rate-limit store uses it for per-route rules.
+   */
+  withRule(overrides: RuleOverrides): RateLimiter {
+    const limit = overrides.limit ?? this.#rule.limit;
+    const windowMs = overrides.windowMs ?? this.#rule.windowMs;
+    if (limit !== this.#rule.limit || windowMs !== this.#rule.windowMs) {
+      resolveOptions({ limit, windowMs, algorithm: this.#context.algorithm });
+    }
+    const scope = overrides.scope === undefined ? this.#scope : [...this.#scope, overrides.scope];
+    return new RateLimiter(this.#context, { limit, windowMs }, scope);
+  }
+
+  /** Stops listening to the client (the client also does this when it closes). */
+  dispose(): void {
+    this.#context.dispose();
+  }
+
+  #fallback(redisKey: string, cost: number): RateLimitResult {
+    const context = this.#context;
+    const { limit, windowMs } = this.#rule;
+    if (context.failMode === 'memory' || context.memoryMode) {
+      return { ...context.memory.consume(redisKey, this.#rule, cost), limit, source: 'memory' };
+    }
+    if (context.failMode === 'open') {
+      return { allowed: true, limit, remaining: limit - cost, resetMs: 0, retryAfterMs: 0, source: 'open' };
+    }
+    // The soonest this limiter may be back on Redis, but never longer than the rule's own window.
+    const retryAfterMs = Math.max(1, Math.min(windowMs, context.recoverAfterMs));
+    return { allowed: false, limit, remaining: 0, resetMs: retryAfterMs, retryAfterMs, source: 'closed' };
+  }
+}
+
+/**
+ * Creates a rate limiter on `redis`. Options are checked at once; a bad or
+ * unknown one throws a `ConfigError` naming every problem.
+ *
+ * ```ts
+ * const limiter = createRateLimiter(redis, { limit: 100, windowMs: 60_000 });
+ * const result = await limiter.consume(req.ip);
+ * res.set(limiter.headers(result));
+ * if (!result.allowed) return res.status(429).end();
+ * ```
+ */
+export function createRateLimiter(redis: RedisKit, options: RateLimiterOptions): RateLimiter {
+  const resolved = resolveOptions(options);
+  const context = new LimiterContext(redis, resolved);
+  return new RateLimiter(context, { limit: resolved.limit, windowMs: resolved.windowMs }, []);
+}

@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import type { RateLimitAlgorithm } from './options.js';
+
+/** The reply of every limiter script: `[allowed (1|0), remaining, resetMs, retryAfterMs]`. */
+export type ScriptReply = [allowed: number, remaining: number, resetMs: number, retryAfterMs: number];
+
+const FILES: Record<RateLimitAlgorithm, string> = {
+  'sliding-window': 'sliding-window.lua',
+  'token-bucket': 'token-bucket.lua',
+  'fixed-window': 'fixed-window.lua',
+};
+
+/** Short tags in key names, so a limiter that changes algorithm never meets a key of another type. */
+export const KEY_TAGS: Record<RateLimitAlgorithm, string> = {
+  'sliding-window': 'sw',
+  'token-bucket': 'tb',
+  'fixed-window': 'fw',
+};
+
+const sources = new Map<RateLimitAlgorithm, string>();
+
+/**
+ * The Lua source of an algorithm, read once per process from the `.lua` file
+ * next to this module (the build copies it into build/src/rate-limit/).
+ */
+export function luaSource(algorithm: RateLimitAlgorithm): string {
+  let source = sources.get(algorithm);
+  if (source === undefined) {
+    source = readFileSync(new URL(`./${FILES[algorithm]}`, import.meta.url), 'utf8');
+    sources.set(algorithm, source);
+  }
+  return source;
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, createRedis, InvalidArgumentError } from '../../src/index.js';
+import { createRateLimiter, type RateLimiterOptions } from '../../src/rate-limit/index.js';
+import { checkCost, checkKey, resolveOptions } from '../../src/rate-limit/options.js';
+
+/** The ConfigError resolveOptions throws for `options`, with its issue names. */
+function issuesOf(options: unknown): string[] {
+  try {
+    resolveOptions(options as RateLimiterOptions);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `ConfigError, got ${String(error)}`);
+    assert.equal(error.code, 'ERR_REDIS_CONFIG');
+    return error.issues.map((issue) => issue.name);
+  }
+  assert.fail('resolveOptions accepted the options');
+}
+
+describe('rate limiter options', () => {
+  it('fills in the documented defaults', () => {
+    assert.deepEqual(resolveOptions({ limit: 10, windowMs: 1000 }), {
+      limit: 10,
+      windowMs: 1000,
+      algorithm: 'sliding-window',
+      failMode: 'memory',
+      prefix: 'rl',
+      memoryMaxKeys: 10_000,
+      recoverAfterMs: 5000,
+      timeoutMs: undefined,
+    });
+  });
+
+  it('requires limit and windowMs as whole numbers in range', () => {
+    assert.deepEqual(issuesOf({}), ['rateLimiter.limit', 'rateLimiter.windowMs']);
+    assert.deepEqual(issuesOf({ limit: 0, windowMs: 1000 }), ['rateLimiter.limit']);
+    assert.deepEqual(issuesOf({ limit: 1.5, windowMs: 1000 }), ['rateLimiter.limit']);
+    assert.deepEqual(issuesOf({ limit: '10', windowMs: 1000 }), ['rateLimiter.limit']);
+    assert.deepEqual(issuesOf({ limit: 10, windowMs: 0 }), ['rateLimiter.windowMs']);
+    assert.deepEqual(issuesOf({ limit: 10, windowMs: Number.NaN }), ['rateLimiter.windowMs']);
+    assert.deepEqual(issuesOf({ limit: 1_000_000_001, windowMs: 1 }), ['rateLimiter.limit']);
+  });
+
+  it('reports every problem at once, naming the option, the value and the range', () => {
+    try {
+      resolveOptions({ limit: -1, windowMs: 1000, algorithm: 'leaky' as never, failMode: 'maybe' as never, prefix: 'a{b}' });
+      assert.fail('accepted');
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(
+        error.issues.map((i) => i.name),
+        ['rateLimiter.limit', 'rateLimiter.algorithm', 'rateLimiter.failMode', 'rateLimiter.prefix'],
+      );
+      assert.match(error.message, /rateLimiter\.limit=-1: expected a whole number from 1 to 1,000,000,000/);
+      assert.match(error.message, /rateLimiter\.algorithm="leaky": expected 'sliding-window', 'token-bucket', 'fixed-window'/);
+    }
+  });
+
+  it('rejects unknown options (a typo must not mean "no limit")', () => {
+    assert.deepEqual(issuesOf({ limit: 1, windowMs: 1000, window: 5 }), ['rateLimiter.window']);
+  });
+
+  it('bounds the token bucket so its integer units stay exact', () => {
+    assert.deepEqual(issuesOf({ limit: 1_000_000_000, windowMs: 31_536_000_000, algorithm: 'token-bucket' }), [
+      'rateLimiter.limit × windowMs',
+    ]);
+    // The same rule is fine for the other algorithms.
+    assert.equal(resolveOptions({ limit: 1_000_000_000, windowMs: 31_536_000_000 }).limit, 1_000_000_000);
+  });
+
+  it('checks the optional numbers', () => {
+    assert.deepEqual(issuesOf({ limit: 1, windowMs: 1, memoryMaxKeys: 0, recoverAfterMs: -1, timeoutMs: 0 }), [
+      'rateLimiter.memoryMaxKeys',
+      'rateLimiter.recoverAfterMs',
+      'rateLimiter.timeoutMs',
+    ]);
+  });
+
+  it('createRateLimiter validates before touching the client', () => {
+    const redis = createRedis({ env: {}, url: 'memory://' });
+    assert.throws(() => createRateLimiter(redis, { limit: 0, windowMs: 1 }), ConfigError);
+    const limiter = createRateLimiter(redis, { limit: 5, windowMs: 1000 });
+    assert.throws(() => limiter.withRule({ limit: 0 }), ConfigError);
+    assert.equal(limiter.withRule({ limit: 7 }).limit, 7);
+    limiter.dispose();
+  });
+
+  it('cost is a whole number from 0 to the limit', () => {
+    assert.equal(checkCost(0, 5), 0);
+    assert.equal(checkCost(5, 5), 5);
+    for (const bad of [-1, 6, 1.5, Number.NaN, '1', undefined]) {
+      assert.throws(() => checkCost(bad, 5), InvalidArgumentError, `cost ${String(bad)}`);
+    }
+  });
+
+  it('a key is a non-empty string of at most 512 characters or a finite number; the key is not echoed', () => {
+    assert.equal(checkKey('10.0.0.1'), '10.0.0.1');
+    assert.equal(checkKey(42), '42');
+    for (const bad of ['', 'x'.repeat(513), undefined, null, Number.POSITIVE_INFINITY, {}]) {
+      assert.throws(() => checkKey(bad), InvalidArgumentError);
+    }
+    assert.throws(
+      () => checkKey(`secret-token-${'y'.repeat(600)}`),
+      (error: Error) => !error.message.includes('secret-token') && /613 characters/.test(error.message),
+    );
+  });
+});
