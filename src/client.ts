@@ -1,64 +1,30 @@
 import { EventEmitter } from 'node:events';
 import type { RedisCommander } from 'ioredis';
 import { type ClientState, type ClientStats, CommandStats, collectStats } from './client-stats.js';
+import type { ClientEvents, CloseOptions, CreateRedisOptions, LeaseOptions, SendOptions } from './client-types.js';
 import { isBlocking, laneRefusal } from './commands/command-table.js';
 import { installCommands } from './commands/install-commands.js';
 import { loadConfig } from './config/load-config.js';
-import type { RedisKitOptions, ResolvedConfig } from './config/options.js';
-import { readTlsFiles } from './config/tls-files.js';
+import type { ResolvedConfig } from './config/options.js';
 import { diagnoseConnectFailure } from './connect-diagnosis.js';
 import { type ConnectReport, probeServer } from './connect-report.js';
+import { createConnections } from './connections.js';
 import type { BatchCommand, BatchReplies } from './engine/engine.js';
-import { ClosedError, NotAllowedError, type RedisKitError, RedisUnavailableError } from './errors.js';
+import { ClosedError, NotAllowedError, RedisUnavailableError } from './errors.js';
 import { type HealthReport, checkHealth } from './health.js';
 import { kConnectionFactory, kOwnResource, type OwnedResource } from './internal.js';
 import { escapeGlob } from './keys.js';
 import type { Lease, LeaseContext } from './lease/leased-connection.js';
 import { runLease } from './lease/run-lease.js';
 import { Breaker } from './pool/breaker.js';
-import { type Clock, monotonicClock } from './pool/clock.js';
+import { monotonicClock } from './pool/clock.js';
 import { Deadlines } from './pool/deadlines.js';
-import { Lanes } from './pool/lanes.js';
-import { LeasePool } from './pool/lease-pool.js';
+import type { Lanes } from './pool/lanes.js';
+import type { LeasePool } from './pool/lease-pool.js';
 import { PendingCommand } from './pool/pending-command.js';
 import { type ChainablePipeline, Pipeline } from './pipeline.js';
 import { Script, type ScriptDefinition } from './script.js';
-import { ConnectionFactory } from './topology/connection-factory.js';
-
-export interface CreateRedisOptions extends RedisKitOptions {
-  /** Environment to read `REDIS_*` from. Default `process.env`; pass `{}` to ignore it. */
-  env?: Record<string, string | undefined>;
-  /** @internal Time source for pool ageing; tests inject one. */
-  clock?: Clock;
-}
-
-export interface SendOptions {
-  /** Reply as Buffers instead of strings. */
-  buffer?: boolean;
-  /** This command's deadline (queued + on the wire), overriding commandTimeoutMs. */
-  timeoutMs?: number;
-}
-
-export interface LeaseOptions {
-  /** Aborts the wait for a connection, or the lease itself (its connection is then destroyed). */
-  signal?: AbortSignal;
-  /** How long to wait for a connection, overriding acquireTimeoutMs. */
-  timeoutMs?: number;
-}
-
-export interface CloseOptions {
-  /** Destroy whatever is still open after this many ms. Default: wait for all work to finish. */
-  deadlineMs?: number;
-}
-
-const RETRY_BASE_MS = 50;
-
-export interface ClientEvents {
-  /** Redis is reachable: the first lane is up, at start or after every lane was down. */
-  ready: [];
-  /** The breaker opened: commands now fail at once. `error` says why (never contains secrets). */
-  unavailable: [error: RedisKitError];
-}
+import type { ConnectionFactory } from './topology/connection-factory.js';
 
 /**
  * The redis-kit client: ordinary commands over multiplexed lanes, exclusive
@@ -101,36 +67,18 @@ export class RedisKit extends EventEmitter<ClientEvents> {
     });
     this.#leaseContext = { deadlines: this.#deadlines, observer: this.#stats, commandTimeoutMs: config.commandTimeoutMs, db: config.db };
     if (config.mode === 'memory') return;
-    this.#factory = new ConnectionFactory(config, config.tls ? readTlsFiles(config) : undefined);
-    const retry = { retryBaseMs: RETRY_BASE_MS, retryMaxDelayMs: config.retryMaxDelayMs, connectTimeoutMs: config.connectTimeoutMs };
-    this.#lanes = new Lanes({
-      ...retry,
-      count: config.lanes,
-      factory: this.#factory,
+    const parts = createConnections(config, {
       breaker: this.#breaker,
       deadlines: this.#deadlines,
-      maxQueued: config.maxQueuedCommands,
-      probeIntervalMs: config.breakerProbeIntervalMs,
-      onAvailabilityChange: (available) => {
-        if (!available) return;
+      clock: clock ?? monotonicClock,
+      onAvailable: () => {
         if (this.#state === 'connecting') this.#state = 'ready';
         this.#emitSafely('ready');
       },
     });
-    this.#pool = new LeasePool({
-      ...retry,
-      factory: this.#factory,
-      breaker: this.#breaker,
-      deadlines: this.#deadlines,
-      clock: clock ?? monotonicClock,
-      min: config.minConnections,
-      max: config.maxConnections,
-      acquireTimeoutMs: config.acquireTimeoutMs,
-      idleTimeoutMs: config.idleTimeoutMs,
-      maxLifetimeMs: config.maxLifetimeMs,
-      validateAfterIdleMs: config.validateAfterIdleMs,
-      maxWaiting: config.maxWaitingAcquires,
-    });
+    this.#factory = parts.factory;
+    this.#lanes = parts.lanes;
+    this.#pool = parts.pool;
   }
 
   get state(): ClientState {

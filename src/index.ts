@@ -1,7 +1,7 @@
 import './service-methods.js';
 
 export { createRedis, RedisKit } from './client.js';
-export type { CloseOptions, CreateRedisOptions, LeaseOptions, SendOptions } from './client.js';
+export type { ClientEvents, CloseOptions, CreateRedisOptions, LeaseOptions, SendOptions } from './client-types.js';
 export type { ClientState, ClientStats } from './client-stats.js';
 export type { ConnectReport } from './connect-report.js';
 export { loadConfig, redacted, describeTarget } from './config/index.js';

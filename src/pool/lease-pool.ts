@@ -5,7 +5,7 @@ import { ConnectionOpener } from './connection-opener.js';
 import type { Breaker } from './breaker.js';
 import type { Clock } from './clock.js';
 import type { Deadlines } from './deadlines.js';
-import { type PooledConnection, type ReleaseState, Waiter } from './pooled-connection.js';
+import { type PooledConnection, type ReleaseState, resetConnection, Waiter } from './pooled-connection.js';
 import { PoolStats } from './pool-stats.js';
 
 export interface LeasePoolOptions {
@@ -120,24 +120,10 @@ export class LeasePool {
       this.#returnToFree(connection, now);
       return;
     }
-    // A reset that does not answer in time (a paused server) must not keep
-    // the connection counted as leased forever: it is destroyed instead.
-    let settled = false;
-    const timer = setTimeout(() => {
-      settled = true;
-      this.#destroyUsed(connection, 'dirty');
-    }, this.#options.connectTimeoutMs);
-    const finish = (clean: boolean): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
+    resetConnection(connection, state.reset, this.#options.connectTimeoutMs).then((clean) => {
       if (clean) this.#returnToFree(connection, this.#options.clock.now());
       else this.#destroyUsed(connection, 'dirty');
-    };
-    connection.engine.batch(state.reset, false).then(
-      (replies) => finish(replies?.every(([error]) => error === null) ?? false),
-      () => finish(false),
-    );
+    });
   }
 
   /** Closes idle connections past idleTimeoutMs (down to min), retires old ones, tops up to min. */

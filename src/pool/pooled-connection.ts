@@ -47,3 +47,25 @@ export class Waiter extends Deadline {
     this.#onExpire(this);
   }
 }
+
+/**
+ * Puts a returned connection back in a clean state (UNWATCH, DISCARD,
+ * SELECT …) in one round trip. Resolves false when that fails or does not
+ * answer within `timeoutMs` (a paused server): such a connection must be
+ * destroyed, not kept counted as leased forever.
+ */
+export function resetConnection(connection: PooledConnection, commands: ReleaseState['reset'], timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    connection.engine.batch(commands, false).then(
+      (replies) => {
+        clearTimeout(timer);
+        resolve(replies?.every(([error]) => error === null) ?? false);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(false);
+      },
+    );
+  });
+}

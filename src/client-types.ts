@@ -1,0 +1,36 @@
+import type { RedisKitOptions } from './config/options.js';
+import type { RedisKitError } from './errors.js';
+import type { Clock } from './pool/clock.js';
+
+export interface CreateRedisOptions extends RedisKitOptions {
+  /** Environment to read `REDIS_*` from. Default `process.env`; pass `{}` to ignore it. */
+  env?: Record<string, string | undefined>;
+  /** @internal Time source for pool ageing; tests inject one. */
+  clock?: Clock;
+}
+
+export interface SendOptions {
+  /** Reply as Buffers instead of strings. */
+  buffer?: boolean;
+  /** This command's deadline (queued + on the wire), overriding commandTimeoutMs. */
+  timeoutMs?: number;
+}
+
+export interface LeaseOptions {
+  /** Aborts the wait for a connection, or the lease itself (its connection is then destroyed). */
+  signal?: AbortSignal;
+  /** How long to wait for a connection, overriding acquireTimeoutMs. */
+  timeoutMs?: number;
+}
+
+export interface CloseOptions {
+  /** Destroy whatever is still open after this many ms. Default: wait for all work to finish. */
+  deadlineMs?: number;
+}
+
+export interface ClientEvents {
+  /** Redis is reachable: the first lane is up, at start or after every lane was down. */
+  ready: [];
+  /** The breaker opened: commands now fail at once. `error` says why (never contains secrets). */
+  unavailable: [error: RedisKitError];
+}
