@@ -30,6 +30,9 @@ const EMPTY = Buffer.alloc(0);
 
 let nextId = 1;
 
+/** Where Redis publishes client-side-caching invalidations for RESP2 connections. */
+export const INVALIDATION_CHANNEL = '__redis__:invalidate';
+
 /** ioredis methods of these names do not just send the command (multi() builds a pipeline …). */
 const viaCall = new Set(['multi', 'exec', 'pipeline', 'monitor', 'quit', 'disconnect', 'connect', 'duplicate']);
 
@@ -133,6 +136,25 @@ export class Engine extends EventEmitter<EngineEvents> {
     return () => {
       this.#client.off('messageBuffer', onMessage);
       this.#client.off('pmessageBuffer', onPatternMessage);
+    };
+  }
+
+  /**
+   * Forwards the server's client-side-caching invalidations delivered to this
+   * connection (RESP2, subscribed to `__redis__:invalidate`): the full key
+   * names that changed or expired, or `null` when the server was flushed.
+   * Returns a function that stops it.
+   */
+  onInvalidation(listener: (keys: string[] | null) => void): () => void {
+    const onMessage = (channel: Buffer, message: unknown): void => {
+      if (channel.toString() !== INVALIDATION_CHANNEL) return;
+      if (message === null) listener(null);
+      else if (Array.isArray(message)) listener(message.map((key: Buffer | string) => key.toString()));
+      else listener([String(message)]);
+    };
+    this.#client.on('messageBuffer', onMessage);
+    return () => {
+      this.#client.off('messageBuffer', onMessage);
     };
   }
 

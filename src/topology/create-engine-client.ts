@@ -6,7 +6,7 @@ export type IoredisClient = Redis | Cluster;
 
 export interface EngineClientOptions {
   /** Label in CLIENT LIST, so operators can tell lanes from leases. */
-  role: 'lane' | 'lease' | 'subscriber' | 'probe';
+  role: 'lane' | 'lease' | 'subscriber' | 'invalidation' | 'probe';
   /** Lanes reconnect by themselves; leases are replaced instead (null). */
   retryStrategy: ((attempt: number) => number | null) | null;
   /** Lanes write commands back to back within a tick. */
@@ -42,6 +42,15 @@ export function createEngineClient(config: ResolvedConfig, options: EngineClient
     retryStrategy: options.retryStrategy ?? (() => null),
     tls: config.tls ? { ...options.tls } : undefined,
   };
+  if (options.role === 'invalidation') {
+    // Client-side caching invalidations: on RESP3 Redis sends them as
+    // 'invalidate' push frames, which ioredis 6 drops; on RESP2 with
+    // CLIENT TRACKING … REDIRECT they arrive as pub/sub messages on
+    // __redis__:invalidate, which it delivers. Resubscribing after a
+    // reconnect is the owner's (after CLIENT TRACKING, refused once subscribed).
+    base.protocol = 2;
+    base.autoResubscribe = false;
+  }
 
   switch (config.mode) {
     case 'cluster': {

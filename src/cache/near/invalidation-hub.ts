@@ -2,7 +2,8 @@ import { classifyError } from '../../classify-error.js';
 import type { RedisKit } from '../../client.js';
 import { kOwnResource } from '../../internal.js';
 import { Heartbeat } from './heartbeat.js';
-import { INVALIDATION_CHANNEL, type InvalidationConnection, openInvalidationConnection } from './invalidation-connection.js';
+import { INVALIDATION_CHANNEL } from '../../engine/engine.js';
+import { type InvalidationConnection, openInvalidationConnection } from './invalidation-connection.js';
 
 /** What a near-cache gets from the hub. */
 export interface InvalidationListener {
