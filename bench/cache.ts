@@ -14,21 +14,24 @@
  * kept, default 2), BENCH_CALLERS (default 50), REDIS_SERVER (the binary,
  * default `redis-server` from PATH).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { createCache } from '../src/cache/index.js';
-import { createRedis } from '../src/index.js';
+import { logErrors, runCallers } from './support/callers.js';
+import { type MeasuredCell, measuredCell } from './support/cell-result.js';
+import { connectIoredis, connectKit, quitIoredis } from './support/connections.js';
+import { formatOps, formatRounds, plural } from './support/format.js';
+import { markdownTable } from './support/markdown.js';
+import { positiveCount, readTiming } from './support/options.js';
+import { type BenchRedisServer, startRedisServer } from './support/redis-server.js';
+import { Rounds } from './support/rounds.js';
+import { checkOwnServer } from './support/server-check.js';
 
-const HOST = '127.0.0.1';
 const HOT_KEYS = 100;
-const SECONDS = positive('BENCH_SECONDS', 3);
-const WARMUP_MS = positive('BENCH_WARMUP_MS', 300);
-const ROUNDS = Math.max(1, Math.round(positive('BENCH_ROUNDS', 2)));
-const CALLERS = Math.max(1, Math.round(positive('BENCH_CALLERS', 50)));
+// Here a value that is not a positive number falls back to the default.
+const LENIENT = { invalid: 'fallback' } as const;
+const { seconds: SECONDS, warmupMs: WARMUP_MS, rounds: ROUNDS } = readTiming({ seconds: 3, warmupMs: 300, rounds: 2 }, LENIENT);
+const CALLERS = positiveCount('BENCH_CALLERS', 50, LENIENT);
 
 const KEYS = Array.from({ length: HOT_KEYS }, (_, i) => `product-${i}`);
 const VALUE = { id: 0, name: 'a product with a name', price: 1999, tags: ['hot', 'bench'], stock: 42, note: 'x'.repeat(20) };
@@ -49,26 +52,23 @@ const ROWS: readonly Row[] = [
     id: 'raw',
     name: 'ioredis GET, 1 connection',
     async open(port) {
-      const redis = new Redis({ host: HOST, port, lazyConnect: true });
-      await redis.connect();
-      return { read: (key) => redis.get(`bench:${key}`), close: async () => void (await redis.quit()) };
+      const redis = await connectIoredis(port);
+      return { read: (key) => redis.get(`bench:${key}`), close: () => quitIoredis(redis) };
     },
   },
   {
     id: 'raw-ap',
     name: 'ioredis GET, 1 connection, enableAutoPipelining',
     async open(port) {
-      const redis = new Redis({ host: HOST, port, lazyConnect: true, enableAutoPipelining: true });
-      await redis.connect();
-      return { read: (key) => redis.get(`bench:${key}`), close: async () => void (await redis.quit()) };
+      const redis = await connectIoredis(port, { enableAutoPipelining: true });
+      return { read: (key) => redis.get(`bench:${key}`), close: () => quitIoredis(redis) };
     },
   },
   {
     id: 'kit',
     name: 'redis-kit client GET (lanes: 2)',
     async open(port) {
-      const redis = createRedis({ env: {}, url: `redis://${HOST}:${port}` });
-      await redis.connect();
+      const redis = await connectKit(port);
       return { read: (key) => redis.get(`bench:${key}`), close: () => redis.close() };
     },
   },
@@ -76,8 +76,7 @@ const ROWS: readonly Row[] = [
     id: 'wrap-redis',
     name: 'cache.wrap() hit, served by Redis (no near-cache)',
     async open(port) {
-      const redis = createRedis({ env: {}, url: `redis://${HOST}:${port}` });
-      await redis.connect();
+      const redis = await connectKit(port);
       const cache = createCache<typeof VALUE>(redis, { namespace: 'bench' });
       return { read: (key) => cache.wrap(key, loader), close: () => cache.close().then(() => redis.close()) };
     },
@@ -95,8 +94,7 @@ const ROWS: readonly Row[] = [
 ];
 
 async function openNear(port: number, via: 'get' | 'wrap') {
-  const redis = createRedis({ env: {}, url: `redis://${HOST}:${port}` });
-  await redis.connect();
+  const redis = await connectKit(port);
   const cache = createCache<typeof VALUE>(redis, { namespace: 'bench', nearCache: { maxEntries: 1000 } });
   const deadline = performance.now() + 5000;
   while (!cache.stats().nearCache.live) {
@@ -108,187 +106,84 @@ async function openNear(port: number, via: 'get' | 'wrap') {
   return { read, close: () => cache.close().then(() => redis.close()), cache };
 }
 
-interface Cell {
-  opsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-}
+/** This bench does not report CPU time. */
+type Cell = Omit<MeasuredCell, 'clientCpuUs' | 'serverCpuUs'>;
 
-async function runRow(row: Row, port: number): Promise<Cell> {
-  const target = await row.open(port);
-  const samples: number[] = [];
-  const from = performance.now() + WARMUP_MS;
-  const until = from + SECONDS * 1000;
-  let errors = 0;
-  let firstError: unknown;
-  let counted = 0;
-  const caller = async (): Promise<void> => {
-    for (let i = 0; ; i++) {
-      const key = KEYS[(Math.random() * HOT_KEYS) | 0] as string;
-      const started = performance.now();
-      try {
-        await target.read(key);
-      } catch (error) {
-        errors++;
-        firstError ??= error;
-      }
-      const ended = performance.now();
-      if (ended >= until) return;
-      if (ended >= from) {
-        counted++;
-        // Every 16th latency is kept: enough for percentiles without a big array at millions of ops/s.
-        if ((i & 15) === 0) samples.push(ended - started);
-      }
-      // A near-cache hit never waits on I/O; let timers and sockets run now and then.
-      if ((i & 1023) === 0) await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
-  await Promise.all(Array.from({ length: CALLERS }, caller));
+async function runRow(row: Row, server: BenchRedisServer): Promise<Cell> {
+  const target = await row.open(server.port);
+  const run = await runCallers({
+    callers: CALLERS,
+    warmupMs: WARMUP_MS,
+    seconds: SECONDS,
+    op: () => target.read(KEYS[(Math.random() * HOT_KEYS) | 0] as string),
+    // Every 16th latency is kept: enough for percentiles without a big array at millions of ops/s.
+    sampleEvery: 16,
+    // A near-cache hit never waits on I/O; let timers and sockets run now and then.
+    yieldEvery: 1024,
+  });
   await target.close();
-  if (firstError !== undefined) console.error(`  ${row.name}: ${errors} errors, first:`, firstError);
-  samples.sort((a, b) => a - b);
-  const at = (q: number): number => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? Number.NaN;
-  return { opsPerSec: counted / SECONDS, p50Ms: at(0.5), p99Ms: at(0.99), errors };
-}
-
-// ---------------------------------------------------------------------------
-// The redis-server this script owns (the approach of bench/lanes.ts).
-
-let server: { port: number; child: ChildProcess; dir: string } | undefined;
-
-async function startServer(): Promise<number> {
-  const binary = process.env.REDIS_SERVER ?? 'redis-server';
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'redis-kit-bench-cache-'));
-    const args = ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const keep = (chunk: Buffer): void => {
-      output = (output + chunk.toString()).slice(-4000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    let gone = false;
-    child.once('exit', () => {
-      gone = true;
-    });
-    child.once('error', () => {
-      gone = true;
-    });
-    server = { port, child, dir };
-    const deadline = performance.now() + 10_000;
-    while (performance.now() < deadline && !gone) {
-      if (await pingOnce(port)) return port;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    killServer();
-    if (/address already in use/i.test(output) && attempt < 5) continue;
-    throw new Error(`redis-server did not start:\n${output}`);
-  }
-}
-
-function killServer(): void {
-  const current = server;
-  server = undefined;
-  if (current === undefined) return;
-  if (current.child.exitCode === null && current.child.pid !== undefined) current.child.kill('SIGKILL');
-  current.child.stdout?.destroy();
-  current.child.stderr?.destroy();
-  rmSync(current.dir, { recursive: true, force: true });
-}
-
-process.on('exit', killServer);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killServer();
-    process.exit(130);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => (port === 0 || port === 6379 ? freePort().then(resolve, reject) : resolve(port)));
-    });
-  });
-}
-
-function pingOnce(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: HOST, port });
-    let reply = '';
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
-    });
-  });
-}
-
-function positive(name: string, fallback: number): number {
-  const value = Number(process.env[name]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
+  logErrors(row.name, run);
+  return measuredCell(run, SECONDS, 'floor');
 }
 
 // ---------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const port = await startServer();
-  const seed = new Redis({ host: HOST, port });
+  const server = await startRedisServer({ dirPrefix: 'redis-kit-bench-cache-' });
+  const seed = await connectIoredis(server.port);
+  const redisVersion = (await checkOwnServer(seed, server)) ?? '?';
   for (const [i, key] of KEYS.entries()) {
     const value = JSON.stringify({ ...VALUE, id: i });
     await seed.set(`bench:${key}`, value);
   }
-  const redisVersion = /redis_version:(\S+)/.exec(await seed.info('server'))?.[1] ?? '?';
   seed.disconnect();
 
-  const best = new Map<Row['id'], Cell & { rounds: number[] }>();
+  const results = new Rounds<Cell>();
   for (let round = 1; round <= ROUNDS; round++) {
     for (const row of ROWS) {
-      const cell = await runRow(row, port);
-      const previous = best.get(row.id);
-      const rounds = [...(previous?.rounds ?? []), cell.opsPerSec];
-      if (previous === undefined || cell.opsPerSec > previous.opsPerSec) best.set(row.id, { ...cell, rounds });
-      else previous.rounds = rounds;
-      console.error(`round ${round}: ${row.name}: ${Math.round(cell.opsPerSec).toLocaleString('en-US')} ops/s`);
+      const cell = await runRow(row, server);
+      results.add(row.id, cell);
+      console.error(`round ${round}: ${row.name}: ${formatOps(cell.opsPerSec)} ops/s`);
     }
   }
-  killServer();
+  server.kill();
 
-  const ops = (id: Row['id']): number => best.get(id)?.opsPerSec ?? Number.NaN;
-  const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+  const ops = (id: Row['id']): number => results.find(id)?.best.opsPerSec ?? Number.NaN;
   const ms = (n: number): string => (n < 0.01 ? n.toFixed(4) : n < 1 ? n.toFixed(3) : n.toFixed(2));
   const lines = [
     `Node ${process.version}, Redis ${redisVersion}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? '?'}, load ${loadavg()[0]?.toFixed(2)} (1 min) at the end;`,
-    `${HOT_KEYS} hot keys, ${CALLERS} concurrent callers, ${WARMUP_MS} ms warm-up + ${SECONDS} s per row, best of ${ROUNDS} round${ROUNDS === 1 ? '' : 's'}.`,
+    `${HOT_KEYS} hot keys, ${CALLERS} concurrent callers, ${WARMUP_MS} ms warm-up + ${SECONDS} s per row, best of ${plural(ROUNDS, 'round')}.`,
     '',
-    '| Read path | ops/s | p50 ms | p99 ms | every round, ops/s | errors |',
-    '|:--|--:|--:|--:|:--|--:|',
-    ...ROWS.map((row) => {
-      const cell = best.get(row.id);
-      if (cell === undefined) return `| ${row.name} | — | — | — | — | — |`;
-      return `| ${row.name} | ${fmt(cell.opsPerSec)} | ${ms(cell.p50Ms)} | ${ms(cell.p99Ms)} | ${cell.rounds.map(fmt).join(' / ')} | ${cell.errors} |`;
-    }),
+    markdownTable(
+      [
+        { title: 'Read path', align: 'left' },
+        { title: 'ops/s', align: 'right' },
+        { title: 'p50 ms', align: 'right' },
+        { title: 'p99 ms', align: 'right' },
+        { title: 'every round, ops/s', align: 'left' },
+        { title: 'errors', align: 'right' },
+      ],
+      ROWS.map((row) => {
+        const found = results.find(row.id);
+        if (found === undefined) return [row.name, '—', '—', '—', '—', '—'];
+        const { best: cell, all } = found;
+        return [row.name, formatOps(cell.opsPerSec), ms(cell.p50Ms), ms(cell.p99Ms), formatRounds(all), String(cell.errors)];
+      }),
+    ),
     '',
-    '| Ratio (ops/s) | value | target |',
-    '|:--|--:|:--|',
-    `| near-cache get / raw ioredis GET | **${(ops('get-near') / ops('raw')).toFixed(1)}×** | ≥ 10× |`,
-    `| near-cache get / raw ioredis GET with auto-pipelining | ${(ops('get-near') / ops('raw-ap')).toFixed(1)}× | — |`,
-    `| near-cache wrap / raw ioredis GET | ${(ops('wrap-near') / ops('raw')).toFixed(1)}× | — |`,
-    `| wrap hit via Redis / raw ioredis GET | ${(ops('wrap-redis') / ops('raw')).toFixed(2)}× | — |`,
+    markdownTable(
+      [
+        { title: 'Ratio (ops/s)', align: 'left' },
+        { title: 'value', align: 'right' },
+        { title: 'target', align: 'left' },
+      ],
+      [
+        ['near-cache get / raw ioredis GET', `**${(ops('get-near') / ops('raw')).toFixed(1)}×**`, '≥ 10×'],
+        ['near-cache get / raw ioredis GET with auto-pipelining', `${(ops('get-near') / ops('raw-ap')).toFixed(1)}×`, '—'],
+        ['near-cache wrap / raw ioredis GET', `${(ops('wrap-near') / ops('raw')).toFixed(1)}×`, '—'],
+        ['wrap hit via Redis / raw ioredis GET', `${(ops('wrap-redis') / ops('raw')).toFixed(2)}×`, '—'],
+      ],
+    ),
   ];
   console.log(lines.join('\n'));
   let git = '';

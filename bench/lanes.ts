@@ -15,26 +15,29 @@
  *
  * `--write` replaces docs/benchmarks.md with the results.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import genericPool from 'generic-pool';
-import { Redis } from 'ioredis';
-import { createRedis } from '../src/index.js';
+import type { Redis } from 'ioredis';
+import { logErrors, runCallers } from './support/callers.js';
+import { measuredCells, measuredColumns } from './support/cell-columns.js';
+import { type MeasuredCell, measuredCell } from './support/cell-result.js';
+import { connectIoredis, connectKit, quitIoredis } from './support/connections.js';
+import { docPath, writeDoc } from './support/docs.js';
+import { formatOps, formatUs, plural } from './support/format.js';
+import { markdownTable } from './support/markdown.js';
+import { hasFlag, listEnv, readTiming } from './support/options.js';
+import { type BenchRedisServer, HOST, startRedisServer } from './support/redis-server.js';
+import { Rounds, roundOrder } from './support/rounds.js';
+import { checkOwnServer } from './support/server-check.js';
 
-const HOST = '127.0.0.1';
 const KEY_COUNT = 10_000;
 const VALUE_BYTES = 100;
 const ALL_CONCURRENCY: readonly number[] = [1, 50, 500];
 const POOL_MAX = 50;
 
-const SECONDS = positiveNumber('BENCH_SECONDS', 3);
-const WARMUP_MS = positiveNumber('BENCH_WARMUP_MS', 200);
-const ROUNDS = Math.max(1, Math.round(positiveNumber('BENCH_ROUNDS', 2)));
-const WRITE = process.argv.includes('--write');
+const { seconds: SECONDS, warmupMs: WARMUP_MS, rounds: ROUNDS } = readTiming({ seconds: 3, warmupMs: 200, rounds: 2 });
+const WRITE = hasFlag('--write');
 
 const KEYS: readonly string[] = Array.from({ length: KEY_COUNT }, (_, i) => `bench:key:${String(i).padStart(5, '0')}`);
 const VALUE = makeValue(VALUE_BYTES);
@@ -62,18 +65,16 @@ const ALL_PEERS: readonly Peer[] = [
     name: 'ioredis, 1 connection',
     id: 'raw',
     async open(port) {
-      const redis = new Redis({ host: HOST, port, lazyConnect: true });
-      await redis.connect();
-      return { get: (k) => redis.get(k), set: (k, v) => redis.set(k, v), close: () => quit(redis) };
+      const redis = await connectIoredis(port);
+      return { get: (k) => redis.get(k), set: (k, v) => redis.set(k, v), close: () => quitIoredis(redis) };
     },
   },
   {
     name: 'ioredis, 1 connection, enableAutoPipelining',
     id: 'raw-ap',
     async open(port) {
-      const redis = new Redis({ host: HOST, port, lazyConnect: true, enableAutoPipelining: true });
-      await redis.connect();
-      return { get: (k) => redis.get(k), set: (k, v) => redis.set(k, v), close: () => quit(redis) };
+      const redis = await connectIoredis(port, { enableAutoPipelining: true });
+      return { get: (k) => redis.get(k), set: (k, v) => redis.set(k, v), close: () => quitIoredis(redis) };
     },
   },
   {
@@ -97,12 +98,8 @@ const ALL_PEERS: readonly Peer[] = [
     async open(port) {
       const pool = genericPool.createPool<Redis>(
         {
-          async create() {
-            const redis = new Redis({ host: HOST, port, lazyConnect: true });
-            await redis.connect();
-            return redis;
-          },
-          destroy: (redis) => quit(redis),
+          create: () => connectIoredis(port),
+          destroy: (redis) => quitIoredis(redis),
         },
         { max: POOL_MAX, min: 0 },
       );
@@ -133,8 +130,7 @@ const CONCURRENCY = CALLERS_ONLY === undefined ? ALL_CONCURRENCY : CALLERS_ONLY.
 const COMPLETE = PEERS.length === ALL_PEERS.length && CONCURRENCY.length === ALL_CONCURRENCY.length;
 
 async function openKit(port: number, lanes: number, via: 'lanes' | 'lease'): Promise<Target> {
-  const redis = createRedis({ env: {}, url: `redis://${HOST}:${port}`, lanes, maxConnections: POOL_MAX });
-  await redis.connect();
+  const redis = await connectKit(port, { lanes, maxConnections: POOL_MAX });
   const close = () => redis.close();
   if (via === 'lanes') return { get: (k) => redis.get(k), set: (k, v) => redis.set(k, v), close };
   return {
@@ -144,271 +140,26 @@ async function openKit(port: number, lanes: number, via: 'lanes' | 'lease'): Pro
   };
 }
 
-async function quit(redis: Redis): Promise<void> {
-  try {
-    await redis.quit();
-  } catch {
-    redis.disconnect();
-  }
-}
-
 // ---------------------------------------------------------------------------
 // One cell: `callers` loops of random GET/SET for warm-up + SECONDS.
 
-/** Latencies in ms, appended without allocation per sample; grows by doubling. */
-class Samples {
-  #values = new Float64Array(1 << 18);
-  #count = 0;
+type CellResult = MeasuredCell;
 
-  push(ms: number): void {
-    if (this.#count === this.#values.length) {
-      const bigger = new Float64Array(this.#values.length * 2);
-      bigger.set(this.#values);
-      this.#values = bigger;
-    }
-    this.#values[this.#count++] = ms;
-  }
-
-  get count(): number {
-    return this.#count;
-  }
-
-  /** [p50, p99] in ms. */
-  percentiles(): [number, number] {
-    const sorted = this.#values.slice(0, this.#count).sort();
-    const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
-    return [at(0.5), at(0.99)];
-  }
-}
-
-interface CellResult {
-  opsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** CPU time (user + system) of this Node.js process per operation, µs. */
-  clientCpuUs: number;
-  /** CPU time of the redis-server process per operation, µs (NaN where /proc is missing). */
-  serverCpuUs: number;
-  errors: number;
-}
-
-/** CPU time so far, in µs: this process, and redis-server from /proc/<pid>/stat. */
-interface CpuMark {
-  client: number;
-  server: number;
-}
-
-const CLOCK_TICKS_PER_SECOND = clockTicks();
-
-function cpuMark(): CpuMark {
-  const usage = process.cpuUsage();
-  return { client: usage.user + usage.system, server: serverCpuUs() };
-}
-
-function serverCpuUs(): number {
-  const pid = server?.child.pid;
-  if (pid === undefined) return Number.NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1e6;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-function clockTicks(): number {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-}
-
-async function runCell(peer: Peer, port: number, callers: number): Promise<CellResult> {
-  const target = await peer.open(port);
-  const samples = new Samples();
-  const measureFrom = performance.now() + WARMUP_MS;
-  const measureUntil = measureFrom + SECONDS * 1000;
-  let errors = 0;
-  let firstError: unknown;
-  let cpuFrom: CpuMark | undefined;
-  let cpuUntil: CpuMark | undefined;
-
-  // An operation counts when it completes inside the window (whenever it started):
-  // completions per second is then unbiased by the ops straddling either edge.
-  const caller = async (): Promise<void> => {
-    for (;;) {
+async function runCell(peer: Peer, server: BenchRedisServer, callers: number): Promise<CellResult> {
+  const target = await peer.open(server.port);
+  const run = await runCallers({
+    callers,
+    warmupMs: WARMUP_MS,
+    seconds: SECONDS,
+    serverPid: server.pid,
+    op: () => {
       const key = KEYS[(Math.random() * KEY_COUNT) | 0] as string;
-      const started = performance.now();
-      try {
-        if (Math.random() < 0.5) await target.get(key);
-        else await target.set(key, VALUE);
-      } catch (error) {
-        errors++;
-        firstError ??= error;
-      }
-      const ended = performance.now();
-      if (ended >= measureUntil) {
-        cpuUntil ??= cpuMark();
-        return;
-      }
-      if (ended >= measureFrom) {
-        cpuFrom ??= cpuMark();
-        samples.push(ended - started);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: callers }, caller));
+      return Math.random() < 0.5 ? target.get(key) : target.set(key, VALUE);
+    },
+  });
   await target.close();
-  if (firstError !== undefined) console.error(`  ${peer.name} @ ${callers}: ${errors} errors, first:`, firstError);
-  const [p50Ms, p99Ms] = samples.percentiles();
-  const ops = samples.count;
-  const perOp = (from: number | undefined, until: number | undefined): number =>
-    from === undefined || until === undefined || ops === 0 ? Number.NaN : (until - from) / ops;
-  return {
-    opsPerSec: ops / SECONDS,
-    p50Ms,
-    p99Ms,
-    clientCpuUs: perOp(cpuFrom?.client, cpuUntil?.client),
-    serverCpuUs: perOp(cpuFrom?.server, cpuUntil?.server),
-    errors,
-  };
-}
-
-// ---------------------------------------------------------------------------
-// The redis-server this script owns.
-
-interface Server {
-  port: number;
-  child: ChildProcess;
-  dir: string;
-}
-
-let server: Server | undefined;
-
-async function startServer(): Promise<Server> {
-  const binary = process.env.REDIS_SERVER ?? 'redis-server';
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'redis-kit-bench-'));
-    const args = ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const keep = (chunk: Buffer): void => {
-      output = (output + chunk.toString()).slice(-4000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    let gone: Error | 'exited' | undefined;
-    child.once('exit', () => {
-      gone ??= 'exited';
-    });
-    child.once('error', (error) => {
-      gone ??= error;
-    });
-    let ready: boolean;
-    try {
-      ready = await waitForPing(port, 10_000, () => gone !== undefined);
-    } catch (error) {
-      if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-      throw error;
-    }
-    if (ready) {
-      server = { port, child, dir };
-      return server;
-    }
-    rmSync(dir, { recursive: true, force: true });
-    if (gone instanceof Error) throw new Error(`cannot start ${binary}: ${gone.message}`);
-    // Another process took the port between our probe and redis-server's bind: try another.
-    if (/address already in use/i.test(output) && attempt < 5) continue;
-    throw new Error(`redis-server exited before answering PING:\n${output}`);
-  }
-}
-
-async function stopServer(): Promise<void> {
-  const current = server;
-  if (current === undefined) return;
-  server = undefined;
-  const { child, dir } = current;
-  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    process.kill(child.pid, 'SIGTERM');
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
-    }, 3000);
-    await exited;
-    clearTimeout(timer);
-  }
-  child.stdout?.destroy();
-  child.stderr?.destroy();
-  rmSync(dir, { recursive: true, force: true });
-}
-
-/** Last resort when the script dies: no redis-server is left behind. */
-function killServerNow(): void {
-  const pid = server?.child.pid;
-  if (pid !== undefined && server?.child.exitCode === null) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  if (server !== undefined) rmSync(server.dir, { recursive: true, force: true });
-  server = undefined;
-}
-
-process.on('exit', killServerNow);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killServerNow();
-    process.exit(130);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => (port === 0 || port === 6379 ? freePort().then(resolve, reject) : resolve(port)));
-    });
-  });
-}
-
-/** True once the server answers PING; false if it went away first (`gone`); throws on timeout. */
-async function waitForPing(port: number, timeoutMs: number, gone: () => boolean): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (gone()) return false;
-    if (await pingOnce(port)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
-}
-
-function pingOnce(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: HOST, port });
-    let reply = '';
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
-    });
-  });
+  logErrors(`${peer.name} @ ${callers}`, run);
+  return measuredCell(run, SECONDS);
 }
 
 // ---------------------------------------------------------------------------
@@ -424,38 +175,29 @@ interface Environment {
   load: string;
 }
 
-type Results = Map<string, CellResult[]>;
+type Results = Rounds<CellResult>;
 
 const cellKey = (peer: Peer, callers: number): string => `${peer.id}@${callers}`;
 
-/** The round with the most ops/s: on a shared machine, noise only ever slows a run down. */
-function best(results: Results, peer: Peer, callers: number): { best: CellResult; all: CellResult[] } {
-  const all = results.get(cellKey(peer, callers)) ?? [];
-  const top = all.reduce<CellResult | undefined>((a, b) => (a === undefined || b.opsPerSec > a.opsPerSec ? b : a), undefined);
-  if (top === undefined) throw new Error(`no result for ${cellKey(peer, callers)}`);
-  return { best: top, all };
-}
-
-const fmtOps = (n: number): string => Math.round(n).toLocaleString('en-US');
-const fmtUs = (n: number): string => (Number.isNaN(n) ? '—' : n.toFixed(1));
 const fmtMs = (n: number): string => (n < 1 ? n.toFixed(3) : n < 10 ? n.toFixed(2) : n.toFixed(1));
 
 function resultsTable(results: Results): string {
-  const lines = [
-    '| Callers | Client | ops/s | p50 ms | p99 ms | Node CPU µs/op | Redis CPU µs/op | every round, ops/s | errors |',
-    '|--:|:--|--:|--:|--:|--:|--:|:--|--:|',
-  ];
+  const rows: string[][] = [];
   for (const callers of CONCURRENCY) {
     for (const peer of PEERS) {
-      const { best: cell, all } = best(results, peer, callers);
-      const rounds = all.map((r) => fmtOps(r.opsPerSec)).join(' / ');
-      const errors = all.reduce((sum, r) => sum + r.errors, 0);
-      lines.push(
-        `| ${callers} | ${peer.name} | ${fmtOps(cell.opsPerSec)} | ${fmtMs(cell.p50Ms)} | ${fmtMs(cell.p99Ms)} | ${fmtUs(cell.clientCpuUs)} | ${fmtUs(cell.serverCpuUs)} | ${rounds} | ${errors} |`,
-      );
+      const { best: cell, all } = results.best(cellKey(peer, callers));
+      rows.push([String(callers), peer.name, formatOps(cell.opsPerSec), ...measuredCells(cell, all, fmtMs)]);
     }
   }
-  return lines.join('\n');
+  return markdownTable(
+    [
+      { title: 'Callers', align: 'right' },
+      { title: 'Client', align: 'left' },
+      { title: 'ops/s', align: 'right' },
+      ...measuredColumns('ops'),
+    ],
+    rows,
+  );
 }
 
 interface Ratio {
@@ -480,9 +222,7 @@ function peerById(id: Peer['id']): Peer {
 }
 
 function ratioTable(results: Results): string {
-  const header = `| Ratio (ops/s) | ${CONCURRENCY.map((c) => `${c} caller${c === 1 ? '' : 's'}`).join(' | ')} | Target at 50 callers |`;
-  const lines = [header, `|:--|${CONCURRENCY.map(() => '--:').join('|')}|:--|`];
-  for (const ratio of RATIOS) {
+  const rows = RATIOS.map((ratio) => {
     const cells = CONCURRENCY.map((c) => {
       const value = ratioAt(results, ratio, c);
       return c === 50 ? `**${value.toFixed(2)}**` : value.toFixed(2);
@@ -492,13 +232,21 @@ function ratioTable(results: Results): string {
       const at50 = ratioAt(results, ratio, 50);
       target = `${ratio.target.text}: ${at50 >= ratio.target.min && (ratio.target.min !== 1 || at50 > 1) ? 'met' : '**missed**'}`;
     }
-    lines.push(`| ${ratio.label} | ${cells.join(' | ')} | ${target} |`);
-  }
-  return lines.join('\n');
+    return [ratio.label, ...cells, target];
+  });
+  return markdownTable(
+    [
+      { title: 'Ratio (ops/s)', align: 'left' },
+      ...CONCURRENCY.map((c) => ({ title: plural(c, 'caller'), align: 'right' as const })),
+      { title: 'Target at 50 callers', align: 'left' },
+    ],
+    rows,
+  );
 }
 
 function ratioAt(results: Results, ratio: Ratio, callers: number): number {
-  return best(results, peerById(ratio.of), callers).best.opsPerSec / best(results, peerById(ratio.to), callers).best.opsPerSec;
+  const of = results.best(cellKey(peerById(ratio.of), callers)).best.opsPerSec;
+  return of / results.best(cellKey(peerById(ratio.to), callers)).best.opsPerSec;
 }
 
 function document(env: Environment, results: Results, elapsedS: number): string {
@@ -513,7 +261,7 @@ the numbers below are from one run on the machine described, not a promise for y
 | Node.js | ${env.node} |
 | Redis | ${env.redis} (local, \`--save '' --appendonly no\`) |
 | Machine | \`nproc\` = ${env.nproc}, ${env.cpu}; 1-min load average ${env.load} at the start (shared machine) |
-| Per cell | ${WARMUP_MS} ms warm-up + ${SECONDS} s measured, best of ${ROUNDS} round${ROUNDS === 1 ? '' : 's'} |
+| Per cell | ${WARMUP_MS} ms warm-up + ${SECONDS} s measured, best of ${plural(ROUNDS, 'round')} |
 | Whole run | ${Math.round(elapsedS)} s |
 
 ## Method
@@ -525,7 +273,7 @@ with a ${VALUE_BYTES}-byte value), awaits the reply and goes again. Every client
 for ${WARMUP_MS} ms (connections opened, pools filled, JIT warm), then measured for ${SECONDS} s: an operation counts when
 its reply arrives inside the window, and its latency (from the call to the reply, including any wait for a pooled
 connection) is kept in a Float64Array that is sorted for p50 and p99. To spread the noise of a shared machine evenly
-the whole matrix runs ${ROUNDS} time${ROUNDS === 1 ? '' : 's'}, the clients in reverse order on every other round, so neighbours in the
+the whole matrix runs ${plural(ROUNDS, 'time')}, the clients in reverse order on every other round, so neighbours in the
 table run seconds apart; each cell reports its best round (noise only slows a run down), with every round's ops/s
 alongside to show the spread. The CPU columns divide the CPU time (user + system) spent over the window by this Node.js
 process (\`process.cpuUsage()\`) and by redis-server (\`/proc/<pid>/stat\`) by the operations completed: they move much less with
@@ -584,23 +332,19 @@ function environment(redisVersion: string): Environment {
 
 // ---------------------------------------------------------------------------
 
-async function preload(port: number): Promise<string> {
-  const redis = new Redis({ host: HOST, port, lazyConnect: true });
-  await redis.connect();
+async function preload(server: BenchRedisServer): Promise<string> {
+  const redis = await connectIoredis(server.port);
   try {
-    const info = await redis.info('server');
     // A port probed free can be taken before redis-server binds it: make sure this is our server.
-    const pid = /^process_id:(\d+)/m.exec(info)?.[1];
-    if (pid !== String(server?.child.pid))
-      throw new Error(`port ${port} answers from pid ${pid}, not our redis-server (${server?.child.pid})`);
+    const version = await checkOwnServer(redis, server);
     const pipeline = redis.pipeline();
     for (const key of KEYS) pipeline.set(key, VALUE);
     const replies = (await pipeline.exec()) ?? [];
     const failed = replies.find(([error]) => error !== null);
     if (failed !== undefined) throw failed[0];
-    return /^redis_version:(.*)$/m.exec(info)?.[1]?.trim() ?? 'unknown';
+    return version ?? 'unknown';
   } finally {
-    await quit(redis);
+    await quitIoredis(redis);
   }
 }
 
@@ -611,25 +355,12 @@ function makeValue(bytes: number): string {
   return value;
 }
 
-function listEnv(name: string): string[] | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  return raw.split(',').map((item) => item.trim());
-}
-
-function positiveNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
-  return value;
-}
-
 async function main(): Promise<void> {
   const started = performance.now();
-  const { port } = await startServer();
+  const server = await startRedisServer();
+  const { port } = server;
   try {
-    const redisVersion = await preload(port);
+    const redisVersion = await preload(server);
     const env = environment(redisVersion);
     const cells = ROUNDS * CONCURRENCY.length * PEERS.length;
     console.log(
@@ -637,18 +368,16 @@ async function main(): Promise<void> {
         `${cells} cells × (${WARMUP_MS} ms + ${SECONDS} s) ≈ ${Math.round((cells * (WARMUP_MS / 1000 + SECONDS)) / 5) * 5} s`,
     );
 
-    const results: Results = new Map();
+    const results: Results = new Rounds();
     for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? PEERS : [...PEERS].reverse();
       for (const callers of CONCURRENCY) {
-        for (const peer of order) {
-          const result = await runCell(peer, port, callers);
-          const key = cellKey(peer, callers);
-          results.set(key, [...(results.get(key) ?? []), result]);
+        for (const peer of roundOrder(PEERS, round)) {
+          const result = await runCell(peer, server, callers);
+          results.add(cellKey(peer, callers), result);
           console.log(
             `  round ${round + 1}/${ROUNDS}  ${String(callers).padStart(3)} callers  ${peer.name.padEnd(48)} ` +
-              `${fmtOps(result.opsPerSec).padStart(9)} ops/s  p50 ${fmtMs(result.p50Ms)} ms  p99 ${fmtMs(result.p99Ms)} ms  ` +
-              `cpu/op node ${fmtUs(result.clientCpuUs)} µs, redis ${fmtUs(result.serverCpuUs)} µs`,
+              `${formatOps(result.opsPerSec).padStart(9)} ops/s  p50 ${fmtMs(result.p50Ms)} ms  p99 ${fmtMs(result.p99Ms)} ms  ` +
+              `cpu/op node ${formatUs(result.clientCpuUs)} µs, redis ${formatUs(result.serverCpuUs)} µs`,
           );
         }
       }
@@ -664,14 +393,12 @@ async function main(): Promise<void> {
         console.log(`${ratio.label} at 50 callers: ${ratioAt(results, ratio, 50).toFixed(3)}  (target ${ratio.target?.text})`);
       }
       if (WRITE) {
-        const path = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
-        writeFileSync(path, document(env, results, elapsedS));
-        console.log(`wrote ${path}`);
+        writeDoc(docPath('benchmarks.md'), document(env, results, elapsedS));
       }
     }
     console.log(`done in ${elapsedS.toFixed(0)} s`);
   } finally {
-    await stopServer();
+    await server.stop();
   }
 }
 

@@ -13,23 +13,24 @@
  * `--write` replaces the part of docs/rate-limiting.md between the
  * `<!-- bench:rate-limit:start -->` and `<!-- bench:rate-limit:end -->` markers.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { createRedis } from '../src/index.js';
 import { createRateLimiter, type RateLimitAlgorithm } from '../src/rate-limit/index.js';
+import { logErrors, runCallers } from './support/callers.js';
+import { measuredCells, measuredColumns } from './support/cell-columns.js';
+import { type MeasuredCell, measuredCell } from './support/cell-result.js';
+import { connectIoredis, connectKit, quitIoredis } from './support/connections.js';
+import { docPath, replaceDocSection } from './support/docs.js';
+import { formatOps } from './support/format.js';
+import { markdownTable } from './support/markdown.js';
+import { hasFlag, positiveNumber, readTiming } from './support/options.js';
+import { type BenchRedisServer, startRedisServer } from './support/redis-server.js';
+import { Rounds, roundOrder } from './support/rounds.js';
+import { checkOwnServer } from './support/server-check.js';
 
-const HOST = '127.0.0.1';
-const SECONDS = positiveNumber('BENCH_SECONDS', 3);
-const WARMUP_MS = positiveNumber('BENCH_WARMUP_MS', 300);
-const ROUNDS = Math.max(1, Math.round(positiveNumber('BENCH_ROUNDS', 2)));
+const { seconds: SECONDS, warmupMs: WARMUP_MS, rounds: ROUNDS } = readTiming({ seconds: 3, warmupMs: 300, rounds: 2 });
 const CALLERS = Math.round(positiveNumber('BENCH_CALLERS', 50));
-const WRITE = process.argv.includes('--write');
+const WRITE = hasFlag('--write');
 /** The rule every limiter enforces: 100 per second per key. */
 const LIMIT = 100;
 const WINDOW_MS = 1000;
@@ -68,8 +69,7 @@ function kitPeer(algorithm: RateLimitAlgorithm): Peer {
     id: `kit-${algorithm}`,
     name: `redis-kit ${algorithm}`,
     async open(port) {
-      const redis = createRedis({ env: {}, url: `redis://${HOST}:${port}` });
-      await redis.connect();
+      const redis = await connectKit(port);
       const limiter = createRateLimiter(redis, { limit: LIMIT, windowMs: WINDOW_MS, algorithm, prefix: 'bench' });
       return {
         consume: async (key) => (await limiter.consume(key)).allowed,
@@ -84,8 +84,7 @@ function flexiblePeer(autoPipelining: boolean): Peer {
     id: autoPipelining ? 'rlf-ap' : 'rlf',
     name: `rate-limiter-flexible RateLimiterRedis, ioredis${autoPipelining ? ' + enableAutoPipelining' : ''}`,
     async open(port) {
-      const redis = new Redis({ host: HOST, port, lazyConnect: true, enableAutoPipelining: autoPipelining });
-      await redis.connect();
+      const redis = await connectIoredis(port, { enableAutoPipelining: autoPipelining });
       // Its rule in its units: points per `duration` seconds.
       const limiter = new RateLimiterRedis({
         storeClient: redis,
@@ -105,9 +104,7 @@ function flexiblePeer(autoPipelining: boolean): Peer {
             throw rejection;
           }
         },
-        async close() {
-          await redis.quit();
-        },
+        close: () => quitIoredis(redis),
       };
     },
   };
@@ -121,291 +118,99 @@ const PEERS: readonly Peer[] = [
   flexiblePeer(true),
 ];
 
-interface CellResult {
-  opsPerSec: number;
+interface CellResult extends MeasuredCell {
+  /** Share of the consumes in the window that were allowed, 0 to 1. */
   allowedShare: number;
-  p50Ms: number;
-  p99Ms: number;
-  clientCpuUs: number;
-  serverCpuUs: number;
-  errors: number;
 }
 
-async function runCell(peer: Peer, workload: Workload, port: number): Promise<CellResult> {
-  const target = await peer.open(port);
-  const latencies: number[] = [];
-  const measureFrom = performance.now() + WARMUP_MS;
-  const measureUntil = measureFrom + SECONDS * 1000;
+async function runCell(peer: Peer, workload: Workload, server: BenchRedisServer): Promise<CellResult> {
+  const target = await peer.open(server.port);
   let allowed = 0;
-  let errors = 0;
-  let firstError: unknown;
-  let cpuFrom: CpuMark | undefined;
-  let cpuUntil: CpuMark | undefined;
-  const caller = async (): Promise<void> => {
-    for (;;) {
-      const started = performance.now();
-      let ok = false;
-      try {
-        ok = await target.consume(workload.key());
-      } catch (error) {
-        errors++;
-        firstError ??= error;
-      }
-      const ended = performance.now();
-      if (ended >= measureUntil) {
-        cpuUntil ??= cpuMark();
-        return;
-      }
-      if (ended >= measureFrom) {
-        cpuFrom ??= cpuMark();
-        latencies.push(ended - started);
-        if (ok) allowed++;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: CALLERS }, caller));
+  const run = await runCallers({
+    callers: CALLERS,
+    warmupMs: WARMUP_MS,
+    seconds: SECONDS,
+    serverPid: server.pid,
+    op: () => target.consume(workload.key()),
+    onMeasured: (ok) => {
+      if (ok) allowed++;
+    },
+  });
   await target.close();
-  if (firstError !== undefined) console.error(`  ${peer.name} / ${workload.id}: ${errors} errors, first:`, firstError);
-  const sorted = Float64Array.from(latencies).sort();
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
-  const ops = latencies.length;
-  const perOp = (from: number | undefined, until: number | undefined): number =>
-    from === undefined || until === undefined || ops === 0 ? Number.NaN : (until - from) / ops;
-  return {
-    opsPerSec: ops / SECONDS,
-    allowedShare: ops === 0 ? 0 : allowed / ops,
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
-    clientCpuUs: perOp(cpuFrom?.client, cpuUntil?.client),
-    serverCpuUs: perOp(cpuFrom?.server, cpuUntil?.server),
-    errors,
-  };
-}
-
-// ---------------------------------------------------------------------------
-// CPU accounting, as in bench/lanes.ts.
-
-interface CpuMark {
-  client: number;
-  server: number;
-}
-
-function cpuMark(): CpuMark {
-  const usage = process.cpuUsage();
-  return { client: usage.user + usage.system, server: serverCpuUs() };
-}
-
-function serverCpuUs(): number {
-  const pid = server?.child.pid;
-  if (pid === undefined) return Number.NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime + stime in clock ticks; 100 per second on Linux.
-    return ((Number(fields[11]) + Number(fields[12])) / 100) * 1e6;
-  } catch {
-    // No /proc (not Linux): the column shows '—'.
-    return Number.NaN;
-  }
-}
-
-// ---------------------------------------------------------------------------
-// The redis-server this script owns (the approach of bench/lanes.ts).
-
-interface Server {
-  port: number;
-  child: ChildProcess;
-  dir: string;
-}
-
-let server: Server | undefined;
-
-async function startServer(): Promise<Server> {
-  const binary = process.env.REDIS_SERVER ?? 'redis-server';
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'redis-kit-bench-'));
-    const args = ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const keep = (chunk: Buffer): void => {
-      output = (output + chunk.toString()).slice(-4000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    let gone: Error | 'exited' | undefined;
-    child.once('exit', () => {
-      gone ??= 'exited';
-    });
-    child.once('error', (error) => {
-      gone ??= error;
-    });
-    if (await waitForPing(port, 10_000, () => gone !== undefined)) {
-      server = { port, child, dir };
-      return server;
-    }
-    rmSync(dir, { recursive: true, force: true });
-    if (gone instanceof Error) throw new Error(`cannot start ${binary}: ${gone.message}`);
-    if (/address already in use/i.test(output) && attempt < 5) continue;
-    throw new Error(`redis-server exited before answering PING:\n${output}`);
-  }
-}
-
-async function stopServer(): Promise<void> {
-  const current = server;
-  if (current === undefined) return;
-  server = undefined;
-  const { child, dir } = current;
-  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    process.kill(child.pid, 'SIGTERM');
-    await exited;
-  }
-  child.stdout?.destroy();
-  child.stderr?.destroy();
-  rmSync(dir, { recursive: true, force: true });
-}
-
-process.on('exit', () => {
-  const pid = server?.child.pid;
-  if (pid !== undefined && server?.child.exitCode === null) process.kill(pid, 'SIGKILL');
-  if (server !== undefined) rmSync(server.dir, { recursive: true, force: true });
-});
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => (port === 0 || port === 6379 ? freePort().then(resolve, reject) : resolve(port)));
-    });
-  });
-}
-
-async function waitForPing(port: number, timeoutMs: number, gone: () => boolean): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (gone()) return false;
-    if (await pingOnce(port)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
-}
-
-function pingOnce(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: HOST, port });
-    let reply = '';
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
-    });
-  });
+  logErrors(`${peer.name} / ${workload.id}`, run);
+  return { ...measuredCell(run, SECONDS), allowedShare: run.ops === 0 ? 0 : allowed / run.ops };
 }
 
 /** Empties the server between cells, and checks it is our process answering. */
-async function flush(port: number): Promise<string> {
-  const redis = new Redis({ host: HOST, port, lazyConnect: true });
-  await redis.connect();
+async function flush(server: BenchRedisServer): Promise<string> {
+  const redis = await connectIoredis(server.port);
   try {
-    const info = await redis.info('server');
-    const pid = /^process_id:(\d+)/m.exec(info)?.[1];
-    if (pid !== String(server?.child.pid)) throw new Error(`port ${port} answers from pid ${pid}, not our redis-server`);
+    const version = await checkOwnServer(redis, server);
     await redis.flushall();
-    return /^redis_version:(.*)$/m.exec(info)?.[1]?.trim() ?? 'unknown';
+    return version ?? 'unknown';
   } finally {
-    await redis.quit();
+    await quitIoredis(redis);
   }
 }
 
 // ---------------------------------------------------------------------------
 // Reporting.
 
-type Results = Map<string, CellResult[]>;
+type Results = Rounds<CellResult>;
 const cellKey = (peer: Peer, workload: Workload): string => `${peer.id}@${workload.id}`;
 
-function best(results: Results, peer: Peer, workload: Workload): { best: CellResult; all: CellResult[] } {
-  const all = results.get(cellKey(peer, workload)) ?? [];
-  const top = all.reduce<CellResult | undefined>((a, b) => (a === undefined || b.opsPerSec > a.opsPerSec ? b : a), undefined);
-  if (top === undefined) throw new Error(`no result for ${cellKey(peer, workload)}`);
-  return { best: top, all };
-}
-
-const fmtOps = (n: number): string => Math.round(n).toLocaleString('en-US');
 const fmtMs = (n: number): string => (n < 10 ? n.toFixed(2) : n.toFixed(1));
-const fmtUs = (n: number): string => (Number.isNaN(n) ? '—' : n.toFixed(1));
 
 function report(results: Results, redisVersion: string, elapsedS: number): string {
   const reference = PEERS.find((p) => p.id === 'rlf') as Peer;
-  const lines = [
+  const header =
     `${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}; Node.js ${process.version}; Redis ${redisVersion} (local, no persistence); ` +
-      `\`nproc\` ${availableParallelism()}, ${cpus()[0]?.model.trim() ?? 'unknown CPU'}; 1-min load ${loadavg()[0]?.toFixed(2)} at the end; ` +
-      `${CALLERS} concurrent callers in one process; rule ${LIMIT} per ${WINDOW_MS} ms per key; ` +
-      `${WARMUP_MS} ms warm-up + ${SECONDS} s measured per cell, best of ${ROUNDS} rounds (run took ${Math.round(elapsedS)} s).`,
-    '',
-    '| Keys | Limiter | consumes/s | vs RLF | allowed | p50 ms | p99 ms | Node CPU µs/op | Redis CPU µs/op | every round, consumes/s | errors |',
-    '|:--|:--|--:|--:|--:|--:|--:|--:|--:|:--|--:|',
-  ];
+    `\`nproc\` ${availableParallelism()}, ${cpus()[0]?.model.trim() ?? 'unknown CPU'}; 1-min load ${loadavg()[0]?.toFixed(2)} at the end; ` +
+    `${CALLERS} concurrent callers in one process; rule ${LIMIT} per ${WINDOW_MS} ms per key; ` +
+    `${WARMUP_MS} ms warm-up + ${SECONDS} s measured per cell, best of ${ROUNDS} rounds (run took ${Math.round(elapsedS)} s).`;
+  const rows: string[][] = [];
   for (const workload of WORKLOADS) {
-    const base = best(results, reference, workload).best.opsPerSec;
+    const base = results.best(cellKey(reference, workload)).best.opsPerSec;
     for (const peer of PEERS) {
-      const { best: cell, all } = best(results, peer, workload);
-      lines.push(
-        `| ${workload.label} | ${peer.name} | ${fmtOps(cell.opsPerSec)} | ${(cell.opsPerSec / base).toFixed(2)} | ${(cell.allowedShare * 100).toFixed(0)}% | ` +
-          `${fmtMs(cell.p50Ms)} | ${fmtMs(cell.p99Ms)} | ${fmtUs(cell.clientCpuUs)} | ${fmtUs(cell.serverCpuUs)} | ` +
-          `${all.map((r) => fmtOps(r.opsPerSec)).join(' / ')} | ${all.reduce((sum, r) => sum + r.errors, 0)} |`,
-      );
+      const { best: cell, all } = results.best(cellKey(peer, workload));
+      rows.push([
+        workload.label,
+        peer.name,
+        formatOps(cell.opsPerSec),
+        (cell.opsPerSec / base).toFixed(2),
+        `${(cell.allowedShare * 100).toFixed(0)}%`,
+        ...measuredCells(cell, all, fmtMs),
+      ]);
     }
   }
-  return lines.join('\n');
-}
-
-function writeDocs(table: string): void {
-  const path = fileURLToPath(new URL('../../docs/rate-limiting.md', import.meta.url));
-  const doc = readFileSync(path, 'utf8');
-  const start = '<!-- bench:rate-limit:start -->';
-  const end = '<!-- bench:rate-limit:end -->';
-  const from = doc.indexOf(start);
-  const to = doc.indexOf(end);
-  if (from === -1 || to < from) throw new Error(`${path} has no ${start} … ${end} section`);
-  writeFileSync(path, `${doc.slice(0, from + start.length)}\n${table}\n${doc.slice(to)}`);
-  console.log(`wrote ${path}`);
-}
-
-function positiveNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
-  return value;
+  const table = markdownTable(
+    [
+      { title: 'Keys', align: 'left' },
+      { title: 'Limiter', align: 'left' },
+      { title: 'consumes/s', align: 'right' },
+      { title: 'vs RLF', align: 'right' },
+      { title: 'allowed', align: 'right' },
+      ...measuredColumns('consumes'),
+    ],
+    rows,
+  );
+  return `${header}\n\n${table}`;
 }
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const { port } = await startServer();
+  const server = await startRedisServer();
   try {
-    const redisVersion = await flush(port);
-    const results: Results = new Map();
+    const redisVersion = await flush(server);
+    const results: Results = new Rounds();
     for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? PEERS : [...PEERS].reverse();
       for (const workload of WORKLOADS) {
-        for (const peer of order) {
-          await flush(port);
-          const result = await runCell(peer, workload, port);
-          const key = cellKey(peer, workload);
-          results.set(key, [...(results.get(key) ?? []), result]);
+        for (const peer of roundOrder(PEERS, round)) {
+          await flush(server);
+          const result = await runCell(peer, workload, server);
+          results.add(cellKey(peer, workload), result);
           console.log(
-            `  round ${round + 1}/${ROUNDS}  ${workload.label.padEnd(12)} ${peer.name.padEnd(70)} ${fmtOps(result.opsPerSec).padStart(8)}/s  ` +
+            `  round ${round + 1}/${ROUNDS}  ${workload.label.padEnd(12)} ${peer.name.padEnd(70)} ${formatOps(result.opsPerSec).padStart(8)}/s  ` +
               `allowed ${(result.allowedShare * 100).toFixed(0).padStart(3)}%  p50 ${fmtMs(result.p50Ms)} ms  p99 ${fmtMs(result.p99Ms)} ms`,
           );
         }
@@ -413,9 +218,9 @@ async function main(): Promise<void> {
     }
     const table = report(results, redisVersion, (performance.now() - started) / 1000);
     console.log(`\n${table}\n`);
-    if (WRITE) writeDocs(table);
+    if (WRITE) replaceDocSection(docPath('rate-limiting.md'), 'bench:rate-limit', table);
   } finally {
-    await stopServer();
+    await server.stop();
   }
 }
 
