@@ -30,7 +30,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   redis.on('unavailable', (error) => {
     if (down) return;
     down = true;
-    log.warn({ target, code: error.code }, `Redis unavailable: ${error.message}; serving degraded and retrying in the background`);
+    log.warn({ target, code: error.code }, `Redis unavailable: ${error.message}; serving degraded on the in-memory fallbacks and retrying in the background`);
   });
 
   // Listen for the stop signals first: a SIGTERM that arrives while Redis is
@@ -63,7 +63,7 @@ export async function serve(options: ServeOptions): Promise<number> {
         const code = error instanceof RedisKitError ? error.code : 'ERR_UNKNOWN';
         log.warn(
           { target, code },
-          `Redis unreachable: ${error instanceof Error ? error.message : String(error)}; serving degraded and retrying in the background`,
+          `Redis unreachable: ${error instanceof Error ? error.message : String(error)}; serving degraded on the in-memory fallbacks and retrying in the background`,
         );
       }
     }
