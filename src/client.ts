@@ -97,6 +97,7 @@ export class RedisKit extends EventEmitter<ClientEvents> {
    */
   async connect(): Promise<ConnectReport> {
     const { lanes, pool } = this.#parts();
+    if (this.#closing !== undefined) throw new ClosedError();
     this.#start();
     try {
       await lanes.connect();

@@ -166,6 +166,11 @@ describe('faults: the server dies, pauses, kills us, refuses us', () => {
     const writes = Array.from({ length: 2000 }, () => redis.incr('acked'));
     const closing = redis.close();
     await assert.rejects(redis.get('acked'), ClosedError);
+    await assert.rejects(redis.connect(), ClosedError);
+    await assert.rejects(
+      redis.lease(async () => 'late'),
+      ClosedError,
+    );
     const results = await Promise.all(writes);
     await closing;
     assert.equal(redis.state, 'closed');
