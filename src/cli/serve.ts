@@ -30,7 +30,10 @@ export async function serve(options: ServeOptions): Promise<number> {
   redis.on('unavailable', (error) => {
     if (down) return;
     down = true;
-    log.warn({ target, code: error.code }, `Redis unavailable: ${error.message}; serving degraded on the in-memory fallbacks and retrying in the background`);
+    log.warn(
+      { target, code: error.code },
+      `Redis unavailable: ${error.message}; serving degraded on the in-memory fallbacks and retrying in the background`,
+    );
   });
 
   // Listen for the stop signals first: a SIGTERM that arrives while Redis is
