@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { RedisCommander } from 'ioredis';
+import { callSafely } from './call-safely.js';
 import { type ClientState, type ClientStats, CommandStats, collectStats } from './client-stats.js';
 import type { ClientEvents, CloseOptions, CreateRedisOptions, LeaseOptions, SendOptions } from './client-types.js';
 import { isBlocking, laneRefusal } from './commands/command-table.js';
@@ -263,15 +264,9 @@ export class RedisKit extends EventEmitter<ClientEvents> {
     this.#deadlines.cancelAll(error);
   }
 
-  /** A listener that throws must not break the pool's bookkeeping; it surfaces as an uncaught error on its own tick. */
+  /** A listener that throws must not break the pool's bookkeeping. */
   #emitSafely<K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]): void {
-    try {
-      (this.emit as (event: K, ...args: ClientEvents[K]) => boolean)(event, ...args);
-    } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
-    }
+    callSafely(() => (this.emit as (event: K, ...args: ClientEvents[K]) => boolean)(event, ...args));
   }
 
   #start(): void {

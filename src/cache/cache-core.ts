@@ -1,3 +1,4 @@
+import { callSafely } from '../call-safely.js';
 import { WrongTypeError } from '../errors.js';
 import type { Codec } from './codecs/codec.js';
 import { CacheDecodeError, CacheEncodeError } from './errors.js';
@@ -190,14 +191,8 @@ export class CacheCore<V> {
   notify(error: unknown): void {
     const handler = this.#onError;
     if (handler === undefined) return;
-    try {
-      handler(error instanceof Error ? error : new Error(String(error)));
-    } catch (thrown) {
-      // A throwing handler must not break the cache's bookkeeping: surface it on its own tick.
-      queueMicrotask(() => {
-        throw thrown;
-      });
-    }
+    // A throwing handler must not break the cache's bookkeeping.
+    callSafely(() => handler(error instanceof Error ? error : new Error(String(error))));
   }
 
   #readMemory(key: string): Hit<V> | undefined {

@@ -1,3 +1,4 @@
+import { callSafely } from '../call-safely.js';
 import { EventEmitter } from 'node:events';
 import type { RedisKit } from '../client.js';
 import { ClosedError, InvalidArgumentError } from '../errors.js';
@@ -266,15 +267,9 @@ export class Cache<V = unknown> extends EventEmitter<CacheEvents> {
     await this.close();
   }
 
-  /** A listener that throws must not break the cache's bookkeeping: it surfaces as an uncaught error on its own tick. */
+  /** A listener that throws must not break the cache's bookkeeping. */
   #emitSafely<K extends keyof CacheEvents>(event: K, ...args: CacheEvents[K]): void {
-    try {
-      (this.emit as (event: K, ...args: CacheEvents[K]) => boolean)(event, ...args);
-    } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
-    }
+    callSafely(() => (this.emit as (event: K, ...args: CacheEvents[K]) => boolean)(event, ...args));
   }
 
   #checkOpen(): void {

@@ -1,3 +1,4 @@
+import { callSafely } from '../call-safely.js';
 import { EventEmitter } from 'node:events';
 import type { RedisKit } from '../client.js';
 import { ClosedError, InvalidArgumentError, type RedisKitError } from '../errors.js';
@@ -238,15 +239,8 @@ export class PubSub extends EventEmitter<PubSubEvents> {
   /** Emits 'error' only when someone listens: an unheard 'error' event would crash the process. */
   #report(error: RedisKitError): void {
     if (this.listenerCount('error') === 0) return;
-    try {
-      this.emit('error', error);
-    } catch (thrown) {
-      // A listener that throws must not break delivery to the other
-      // subscriptions; it surfaces as an uncaught exception on its own tick.
-      queueMicrotask(() => {
-        throw thrown;
-      });
-    }
+    // A listener that throws must not break delivery to the other subscriptions.
+    callSafely(() => this.emit('error', error));
   }
 
   #sink(): TransportSink {
@@ -269,13 +263,7 @@ export class PubSub extends EventEmitter<PubSubEvents> {
   }
 
   #emitEvent<K extends 'resubscribed' | 'disconnected'>(event: K, ...args: PubSubEvents[K]): void {
-    try {
-      (this.emit as (event: K, ...args: PubSubEvents[K]) => boolean)(event, ...args);
-    } catch (thrown) {
-      queueMicrotask(() => {
-        throw thrown;
-      });
-    }
+    callSafely(() => (this.emit as (event: K, ...args: PubSubEvents[K]) => boolean)(event, ...args));
   }
 }
 

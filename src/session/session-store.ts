@@ -1,3 +1,4 @@
+import { callSafely } from '../call-safely.js';
 import { EventEmitter } from 'node:events';
 import type { RedisKit } from '../client.js';
 import { InvalidArgumentError, RedisUnavailableError } from '../errors.js';
@@ -205,14 +206,8 @@ export class SessionStore<Data extends SessionData = SessionData> extends EventE
   #reportFallback(error: Error): void {
     if (this.#fallbackReported) return;
     this.#fallbackReported = true;
-    try {
-      this.#options.onFallback(error);
-    } catch (thrown) {
-      // A throwing logger must not fail the session operation; it surfaces on its own tick, like a throwing listener.
-      queueMicrotask(() => {
-        throw thrown;
-      });
-    }
+    // A throwing logger must not fail the session operation.
+    callSafely(() => this.#options.onFallback(error));
   }
 }
 
