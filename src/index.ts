@@ -1,18 +1,18 @@
-import './service-methods.js';
+import './client/service-methods.js';
 
-export { createRedis, RedisKit } from './client.js';
-export type { ClientEvents, CloseOptions, CreateRedisOptions, LeaseOptions, SendOptions } from './client-types.js';
-export type { ClientState, ClientStats } from './client-stats.js';
-export type { ConnectReport } from './connect-report.js';
+export { createRedis, RedisKit } from './client/client.js';
+export type { ClientEvents, CloseOptions, CreateRedisOptions, LeaseOptions, SendOptions } from './client/types.js';
+export type { ClientState, ClientStats } from './client/stats.js';
+export type { ConnectReport } from './client/connect-report.js';
 export { loadConfig, redacted, describeTarget } from './config/index.js';
 export type { HostPort, RedisKitOptions, RedisMode, ResolvedConfig, ResolvedMode } from './config/index.js';
 export * from './errors.js';
 export type { Lease } from './lease/leased-connection.js';
 export { channelNames } from './observability/channels.js';
 export type { BreakerEvent, CommandEvent, ConnectionEvent, LeaseEvent } from './observability/channels.js';
-export type { ChainablePipeline } from './pipeline.js';
-export { Script } from './script.js';
-export type { ScriptDefinition } from './script.js';
+export type { ChainablePipeline } from './commands/pipeline.js';
+export { Script } from './commands/script.js';
+export type { ScriptDefinition } from './commands/script.js';
 export type { Summary } from './pool/histogram.js';
 export type { PoolStatsSnapshot } from './pool/pool-stats.js';
 
@@ -76,4 +76,4 @@ export type {
 } from './pubsub/index.js';
 export { Availability, isRedisDown } from './fallback/availability.js';
 export type { AvailabilityEvents, AvailabilityOptions } from './fallback/availability.js';
-export { decodeKeyPart, encodeKeyPart } from './keys.js';
+export { decodeKeyPart, encodeKeyPart } from './keys/key-encoding.js';

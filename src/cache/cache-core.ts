@@ -1,4 +1,4 @@
-import { callSafely } from '../call-safely.js';
+import { callSafely } from '../lifecycle/call-safely.js';
 import { WrongTypeError } from '../errors.js';
 import type { Codec } from './codecs/codec.js';
 import { CacheDecodeError, CacheEncodeError } from './errors.js';

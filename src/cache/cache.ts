@@ -1,6 +1,6 @@
-import { callSafely } from '../call-safely.js';
+import { callSafely } from '../lifecycle/call-safely.js';
 import { EventEmitter } from 'node:events';
-import type { RedisKit } from '../client.js';
+import type { RedisKit } from '../client/client.js';
 import { ClosedError, InvalidArgumentError } from '../errors.js';
 import { CacheCore } from './cache-core.js';
 import { type CachedFunction, type CachedOptions, makeCached } from './cached.js';

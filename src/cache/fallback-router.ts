@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { RedisKit } from '../client.js';
+import type { RedisKit } from '../client/client.js';
 import { type Availability, isRedisDown } from '../fallback/availability.js';
 import type { MemoryStore } from './memory-store.js';
 import type { RedisStore } from './redis-store.js';

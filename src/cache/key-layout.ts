@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
-import { decodeKeyPart, encodeKeyPart, escapeGlob } from '../keys.js';
+import { decodeKeyPart, encodeKeyPart, escapeGlob } from '../keys/key-encoding.js';
 
 /** A caller's cache key. Numbers are used as their decimal text. */
 export type CacheKey = string | number;

@@ -1,5 +1,5 @@
-import type { RedisKit } from '../client.js';
-import { Script } from '../script.js';
+import type { RedisKit } from '../client/client.js';
+import { Script } from '../commands/script.js';
 import type { StoredData, StoredEntry } from './memory-store.js';
 
 /** Deletes the lock only if it still holds our token: a lock that expired and was taken by another process is not ours to delete. */

@@ -1,4 +1,4 @@
-import type { RedisKit } from '../client.js';
+import type { RedisKit } from '../client/client.js';
 import { Availability } from '../fallback/availability.js';
 
 interface Shared {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { RedisKit } from '../client.js';
+import { RedisKit } from '../client/client.js';
 import { describeTarget } from '../config/redact.js';
 import { RedisKitError } from '../errors.js';
 import { createReferenceServer } from '../server/reference-server.js';

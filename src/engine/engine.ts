@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import { classifyError, isReplyError } from '../classify-error.js';
+import { classifyError, isReplyError } from './classify-error.js';
 import { AuthError, ConnectError, type RedisKitError } from '../errors.js';
-import type { IoredisClient } from '../topology/create-engine-client.js';
+import type { IoredisClient } from './ioredis-client.js';
 
 /** One command of a batch: its name, then its arguments. */
 export type BatchCommand = [name: string, ...args: unknown[]];

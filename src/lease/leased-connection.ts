@@ -5,7 +5,7 @@ import { ClosedError } from '../errors.js';
 import type { Deadlines } from '../pool/deadlines.js';
 import type { PooledConnection, ReleaseState } from '../pool/pooled-connection.js';
 import { type CommandObserver, PendingCommand } from '../pool/pending-command.js';
-import { type ChainablePipeline, Pipeline } from '../pipeline.js';
+import { type ChainablePipeline, Pipeline } from '../commands/pipeline.js';
 
 const CLEAN: ReleaseState = Object.freeze({ discard: false, reset: [] }) as ReleaseState;
 

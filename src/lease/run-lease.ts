@@ -1,4 +1,4 @@
-import type { LeaseOptions } from '../client-types.js';
+import type { LeaseOptions } from './lease-options.js';
 import { AbortedError } from '../errors.js';
 import type { LeasePool } from '../pool/lease-pool.js';
 import { type Lease, type LeaseContext, LeasedConnection } from './leased-connection.js';

@@ -1,4 +1,4 @@
-import { isReplyError } from '../classify-error.js';
+import { isReplyError } from '../engine/classify-error.js';
 import { isReadOnly } from '../commands/command-table.js';
 import { ClosedError, QueueFullError, type RedisKitError } from '../errors.js';
 import { channels } from '../observability/channels.js';

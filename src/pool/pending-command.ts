@@ -1,4 +1,4 @@
-import { classifyError } from '../classify-error.js';
+import { classifyError } from '../engine/classify-error.js';
 import { CommandTimeoutError, type RedisKitError } from '../errors.js';
 import type { BatchCommand } from '../engine/engine.js';
 import { Deadline } from './deadlines.js';

@@ -1,8 +1,8 @@
-import { callSafely } from '../call-safely.js';
+import { callSafely } from '../lifecycle/call-safely.js';
 import { EventEmitter } from 'node:events';
-import type { RedisKit } from '../client.js';
+import type { RedisKit } from '../client/client.js';
 import { ClosedError, InvalidArgumentError, type RedisKitError } from '../errors.js';
-import { kConnectionFactory, kOwnResource } from '../internal.js';
+import { kConnectionFactory, kOwnResource } from '../client/internal.js';
 import { PubSubHandlerError } from './errors.js';
 import { MemoryTransport } from './memory-bus.js';
 import { createMessage, type PubSubMessage } from './message.js';

@@ -1,5 +1,5 @@
-import type { RedisKit } from '../client.js';
-import { classifyError, isReplyError } from '../classify-error.js';
+import type { RedisKit } from '../client/client.js';
+import { classifyError, isReplyError } from '../engine/classify-error.js';
 import type { Engine } from '../engine/engine.js';
 import { ClosedError, CommandTimeoutError, type RedisKitError, RedisUnavailableError } from '../errors.js';
 import type { ConnectionFactory } from '../topology/connection-factory.js';

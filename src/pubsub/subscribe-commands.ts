@@ -1,4 +1,4 @@
-import { classifyError, isReplyError } from '../classify-error.js';
+import { classifyError, isReplyError } from '../engine/classify-error.js';
 import type { Engine } from '../engine/engine.js';
 import type { RedisKitError } from '../errors.js';
 

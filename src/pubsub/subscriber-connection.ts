@@ -1,5 +1,5 @@
-import type { RedisKit } from '../client.js';
-import { classifyError, isReplyError } from '../classify-error.js';
+import type { RedisKit } from '../client/client.js';
+import { classifyError, isReplyError } from '../engine/classify-error.js';
 import type { Engine, EngineMessageListener } from '../engine/engine.js';
 import type { RedisKitError } from '../errors.js';
 import { channels as diagnostics } from '../observability/channels.js';

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { RedisKit } from '../client.js';
+import type { RedisKit } from '../client/client.js';
 import type { RateLimiterOptions } from './options.js';
 import { createRateLimiter, RateLimiter } from './rate-limiter.js';
 

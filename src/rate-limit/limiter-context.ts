@@ -1,8 +1,8 @@
-import type { RedisKit } from '../client.js';
+import type { RedisKit } from '../client/client.js';
 import type { CommandSink } from '../commands/install-commands.js';
 import { Availability } from '../fallback/availability.js';
-import { kOwnResource } from '../internal.js';
-import type { Script } from '../script.js';
+import { kOwnResource } from '../client/internal.js';
+import type { Script } from '../commands/script.js';
 import { MemoryLimiter } from './memory-limiter.js';
 import type { FailMode, RateLimitAlgorithm, ResolvedRateLimiterOptions } from './options.js';
 import { KEY_TAGS, luaSource, type ScriptReply } from './scripts.js';

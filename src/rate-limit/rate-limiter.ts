@@ -1,6 +1,6 @@
-import type { RedisKit } from '../client.js';
+import type { RedisKit } from '../client/client.js';
 import { isRedisDown } from '../fallback/availability.js';
-import { encodeKeyPart } from '../keys.js';
+import { encodeKeyPart } from '../keys/key-encoding.js';
 import { LimiterContext } from './limiter-context.js';
 import type { Rule } from './memory-algorithms.js';
 import { checkCost, checkKey, type RateLimitAlgorithm, type RateLimiterOptions, resolveOptions } from './options.js';

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { RedisKit } from '../client.js';
+import type { RedisKit } from '../client/client.js';
 
 /**
  * The reference service, as small as it is for now: health endpoints that

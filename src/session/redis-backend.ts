@@ -1,5 +1,5 @@
-import type { RedisKit } from '../client.js';
-import { escapeGlob } from '../keys.js';
+import type { RedisKit } from '../client/client.js';
+import { escapeGlob } from '../keys/key-encoding.js';
 import type { SessionBackend } from './backend.js';
 
 /** SCAN COUNT hint, and how many keys `all()`/`clear()` handle at a time. */

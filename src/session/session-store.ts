@@ -1,10 +1,10 @@
-import { callSafely } from '../call-safely.js';
+import { callSafely } from '../lifecycle/call-safely.js';
 import { EventEmitter } from 'node:events';
-import type { RedisKit } from '../client.js';
+import type { RedisKit } from '../client/client.js';
 import { InvalidArgumentError, RedisUnavailableError } from '../errors.js';
 import { Availability, isRedisDown } from '../fallback/availability.js';
-import { kOwnResource } from '../internal.js';
-import { decodeKeyPart, encodeKeyPart } from '../keys.js';
+import { kOwnResource } from '../client/internal.js';
+import { decodeKeyPart, encodeKeyPart } from '../keys/key-encoding.js';
 import type { SessionBackend } from './backend.js';
 import { decodeSession, encodeSession } from './codec.js';
 import { MemorySessionBackend } from './memory-backend.js';

@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from '../config/options.js';
 import { describeTarget } from '../config/redact.js';
 import { Engine } from '../engine/engine.js';
-import { createEngineClient, type EngineClientOptions } from './create-engine-client.js';
+import { createEngineClient, type EngineClientOptions } from '../engine/ioredis-client.js';
 
 /**
  * Makes connections for one topology (standalone, cluster or sentinel). The

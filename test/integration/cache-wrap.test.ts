@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { CacheKeyError, createCache } from '../../src/cache/index.js';
-import { encodeKeyPart } from '../../src/keys.js';
+import { encodeKeyPart } from '../../src/keys/key-encoding.js';
 import { type RedisServer, startRedis, waitFor } from '../helpers/index.js';
 import { kitFor } from '../helpers/kit.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { blockingTimeoutMs, isBlocking, laneRefusal } from '../../src/commands/command-table.js';
-import { classifyError } from '../../src/classify-error.js';
+import { classifyError } from '../../src/engine/classify-error.js';
 import {
   AuthError,
   ConnectionLostError,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeKeyPart, encodeKeyPart, escapeGlob } from '../../src/keys.js';
+import { decodeKeyPart, encodeKeyPart, escapeGlob } from '../../src/keys/key-encoding.js';
 
 describe('keys built from untrusted input', () => {
   it('cannot escape the namespace, pick a hash tag, or act as a pattern', () => {

@@ -1,7 +1,7 @@
-import type { RedisKit } from '../../client.js';
+import type { RedisKit } from '../../client/client.js';
 import type { Engine } from '../../engine/engine.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { kConnectionFactory } from '../../internal.js';
+import { kConnectionFactory } from '../../client/internal.js';
 
 /** The dedicated connection the near-cache learns about changed keys on. */
 export interface InvalidationConnection {

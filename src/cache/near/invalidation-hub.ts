@@ -1,6 +1,6 @@
-import { classifyError } from '../../classify-error.js';
-import type { RedisKit } from '../../client.js';
-import { kOwnResource } from '../../internal.js';
+import { classifyError } from '../../engine/classify-error.js';
+import type { RedisKit } from '../../client/client.js';
+import { kOwnResource } from '../../client/internal.js';
 import { Heartbeat } from './heartbeat.js';
 import { INVALIDATION_CHANNEL } from '../../engine/engine.js';
 import { type InvalidationConnection, openInvalidationConnection } from './invalidation-connection.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { CommandSink } from './commands/install-commands.js';
-import { InvalidArgumentError, ReplyError } from './errors.js';
+import type { CommandSink } from './install-commands.js';
+import { InvalidArgumentError, ReplyError } from '../errors.js';
 
 export interface ScriptDefinition {
   /** The Lua source. */

@@ -1,11 +1,11 @@
-import type { ResolvedConfig } from './config/options.js';
-import { readTlsFiles } from './config/tls-files.js';
-import type { Breaker } from './pool/breaker.js';
-import type { Clock } from './pool/clock.js';
-import type { Deadlines } from './pool/deadlines.js';
-import { Lanes } from './pool/lanes.js';
-import { LeasePool } from './pool/lease-pool.js';
-import { ConnectionFactory } from './topology/connection-factory.js';
+import type { ResolvedConfig } from '../config/options.js';
+import { readTlsFiles } from '../config/tls-files.js';
+import type { Breaker } from '../pool/breaker.js';
+import type { Clock } from '../pool/clock.js';
+import type { Deadlines } from '../pool/deadlines.js';
+import { Lanes } from '../pool/lanes.js';
+import { LeasePool } from '../pool/lease-pool.js';
+import { ConnectionFactory } from '../topology/connection-factory.js';
 
 /** First reconnect delay ceiling: a blip is recovered from in tens of milliseconds. */
 const RETRY_BASE_MS = 50;

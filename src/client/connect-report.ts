@@ -1,5 +1,5 @@
-import type { ResolvedMode } from './config/options.js';
-import type { CommandSink } from './commands/install-commands.js';
+import type { ResolvedMode } from '../config/options.js';
+import type { CommandSink } from '../commands/install-commands.js';
 
 /** What `connect()` found. */
 export interface ConnectReport {

@@ -1,6 +1,7 @@
-import type { RedisKitOptions } from './config/options.js';
-import type { RedisKitError } from './errors.js';
-import type { Clock } from './pool/clock.js';
+import type { RedisKitOptions } from '../config/options.js';
+import type { RedisKitError } from '../errors.js';
+import type { Clock } from '../pool/clock.js';
+export type { LeaseOptions } from '../lease/lease-options.js';
 
 export interface CreateRedisOptions extends RedisKitOptions {
   /** Environment to read `REDIS_*` from. Default `process.env`; pass `{}` to ignore it. */
@@ -13,13 +14,6 @@ export interface SendOptions {
   /** Reply as Buffers instead of strings. */
   buffer?: boolean;
   /** This command's deadline (queued + on the wire), overriding commandTimeoutMs. */
-  timeoutMs?: number;
-}
-
-export interface LeaseOptions {
-  /** Aborts the wait for a connection, or the lease itself (its connection is then destroyed). */
-  signal?: AbortSignal;
-  /** How long to wait for a connection, overriding acquireTimeoutMs. */
   timeoutMs?: number;
 }
 

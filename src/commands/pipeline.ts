@@ -1,8 +1,8 @@
 import type { ChainableCommander } from 'ioredis';
-import { classifyError } from './classify-error.js';
-import { installChainableCommands, type CommandRecorder } from './commands/install-commands.js';
-import type { BatchCommand, BatchReplies } from './engine/engine.js';
-import { InvalidArgumentError } from './errors.js';
+import { classifyError } from '../engine/classify-error.js';
+import { installChainableCommands, type CommandRecorder } from './install-commands.js';
+import type { BatchCommand, BatchReplies } from '../engine/engine.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /** Runs a recorded batch somewhere: on a lane, or on a leased connection. */
 export type BatchRunner = (commands: BatchCommand[], atomic: boolean) => Promise<BatchReplies | null>;

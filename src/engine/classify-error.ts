@@ -8,7 +8,7 @@ import {
   RedisKitError,
   ReplyError,
   WrongTypeError,
-} from './errors.js';
+} from '../errors.js';
 
 /**
  * Turns whatever the protocol engine threw into a typed redis-kit error.

@@ -1,5 +1,5 @@
-import type { ResolvedMode } from './config/options.js';
-import { AuthError, ConnectError, RedisKitError } from './errors.js';
+import type { ResolvedMode } from '../config/options.js';
+import { AuthError, ConnectError, RedisKitError } from '../errors.js';
 
 const WHERE: Record<ResolvedMode, string> = {
   standalone: 'REDIS_URL',

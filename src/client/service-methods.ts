@@ -1,4 +1,4 @@
-import { type Cache, type CacheOptions, createCache } from './cache/index.js';
+import { type Cache, type CacheOptions, createCache } from '../cache/index.js';
 import { RedisKit } from './client.js';
 import {
   createPubSub,
@@ -8,9 +8,9 @@ import {
   type MessageHandler,
   type Subscription,
   type Topics,
-} from './pubsub/index.js';
-import { createRateLimiter, type RateLimiter, type RateLimiterOptions } from './rate-limit/index.js';
-import { createSessionStore, type SessionStore, type SessionStoreOptions } from './session/index.js';
+} from '../pubsub/index.js';
+import { createRateLimiter, type RateLimiter, type RateLimiterOptions } from '../rate-limit/index.js';
+import { createSessionStore, type SessionStore, type SessionStoreOptions } from '../session/index.js';
 
 /**
  * The services, created from the client (`redis.cache(…)`, `redis.sessions(…)`,

@@ -1,12 +1,12 @@
-import type { ResolvedConfig } from './config/options.js';
-import type { RedisKitError } from './errors.js';
-import { type CommandEvent, channels } from './observability/channels.js';
-import { Histogram, type Summary } from './pool/histogram.js';
-import type { Breaker } from './pool/breaker.js';
-import type { Lanes } from './pool/lanes.js';
-import type { LeasePool } from './pool/lease-pool.js';
-import { PoolStats, type PoolStatsSnapshot } from './pool/pool-stats.js';
-import type { CommandObserver, PendingCommand } from './pool/pending-command.js';
+import type { ResolvedConfig } from '../config/options.js';
+import type { RedisKitError } from '../errors.js';
+import { type CommandEvent, channels } from '../observability/channels.js';
+import { Histogram, type Summary } from '../pool/histogram.js';
+import type { Breaker } from '../pool/breaker.js';
+import type { Lanes } from '../pool/lanes.js';
+import type { LeasePool } from '../pool/lease-pool.js';
+import { PoolStats, type PoolStatsSnapshot } from '../pool/pool-stats.js';
+import type { CommandObserver, PendingCommand } from '../pool/pending-command.js';
 
 /** Everything `client.stats()` reports. Operators size `maxclients` from `connections`. */
 export interface ClientStats {

@@ -1,6 +1,6 @@
-import type { ClientStats } from './client-stats.js';
-import type { SendOptions } from './client-types.js';
-import { RedisKitError } from './errors.js';
+import type { ClientStats } from '../client/stats.js';
+import type { SendOptions } from '../client/types.js';
+import { RedisKitError } from '../errors.js';
 
 /** What `client.health()` found. Safe to serve as-is: it never contains secrets. */
 export interface HealthReport {
