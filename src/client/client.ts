@@ -187,13 +187,21 @@ export class RedisKit extends EventEmitter<ClientEvents> {
     } while (cursor !== '0');
   }
 
-  /** @internal Services register connections of their own here, to be closed with the client. */
-  [kOwnResource](resource: OwnedResource): void {
+  /**
+   * @internal Services register themselves (and connections of their own)
+   * here, to be closed with the client. Returns the function that
+   * unregisters: a service calls it when it closes first, so creating and
+   * closing services leaves nothing behind on the client.
+   */
+  [kOwnResource](resource: OwnedResource): () => void {
     if (this.#closing !== undefined) {
       void resource.close();
-      return;
+      return () => undefined;
     }
     this.#resources.add(resource);
+    return () => {
+      this.#resources.delete(resource);
+    };
   }
 
   /** @internal The connection factory, for redis-kit's own services (subscriber, near-cache). */

@@ -14,5 +14,5 @@ export interface OwnedResource {
   destroy(error: Error): void;
 }
 
-/** `client[kOwnResource](resource)`: the client closes (or destroys) `resource` with itself. */
+/** `client[kOwnResource](resource)`: the client closes (or destroys) `resource` with itself; returns the unregister function. */
 export const kOwnResource: unique symbol = Symbol('redis-kit.ownResource');
