@@ -1,6 +1,6 @@
 import './client/service-methods.js';
 
-export { createRedis, RedisKit } from './client/client.js';
+export { createRedis, RedisClient, RedisClient as RedisKit } from './client/client.js';
 export type { ClientEvents, CloseOptions, CreateRedisOptions, LeaseOptions, SendOptions } from './client/types.js';
 export type { ClientState, ClientStats } from './client/stats.js';
 export type { ConnectReport } from './client/connect-report.js';

@@ -1,6 +1,6 @@
 import { callSafely } from '../lifecycle/call-safely.js';
 import { EventEmitter } from 'node:events';
-import type { RedisKit } from '../client/client.js';
+import type { RedisClient } from '../client/client.js';
 import { ClosedError, InvalidArgumentError } from '../errors.js';
 import { CacheCore } from './cache-core.js';
 import { type CachedFunction, type CachedOptions, makeCached } from './cached.js';
@@ -62,7 +62,7 @@ export class Cache<V = unknown> extends EventEmitter<CacheEvents> {
   readonly #unregister: (() => void) | undefined;
   #closed = false;
 
-  constructor(redis: RedisKit, options: CacheOptions<V> = {}) {
+  constructor(redis: RedisClient, options: CacheOptions<V> = {}) {
     super();
     const resolved = resolveCacheOptions(options);
     this.#options = resolved;
@@ -278,6 +278,6 @@ export class Cache<V = unknown> extends EventEmitter<CacheEvents> {
 }
 
 /** Creates a cache over `redis`; see {@link CacheOptions}. */
-export function createCache<V = unknown>(redis: RedisKit, options: CacheOptions<V> = {}): Cache<V> {
+export function createCache<V = unknown>(redis: RedisClient, options: CacheOptions<V> = {}): Cache<V> {
   return new Cache<V>(redis, options);
 }

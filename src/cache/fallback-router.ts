@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { RedisKit } from '../client/client.js';
+import type { RedisClient } from '../client/client.js';
 import { type Availability, isRedisDown } from '../fallback/availability.js';
 import type { MemoryStore } from './memory-store.js';
 import type { RedisStore } from './redis-store.js';
@@ -9,7 +9,7 @@ import { acquireAvailability } from './shared-availability.js';
 const MAX_PASSES = 10;
 
 export interface FallbackRouterOptions {
-  redis: RedisKit;
+  redis: RedisClient;
   memory: MemoryStore;
   store: RedisStore;
   /** `'memory'`: fall back; `'none'`: never. */

@@ -1,4 +1,4 @@
-import type { RedisKit } from '../client/client.js';
+import type { RedisClient } from '../client/client.js';
 import { Script } from '../commands/script.js';
 import type { StoredData, StoredEntry } from './memory-store.js';
 
@@ -26,10 +26,10 @@ const UNLINK_BATCH = 500;
  * live on different slots.
  */
 export class RedisStore {
-  readonly #redis: RedisKit;
+  readonly #redis: RedisClient;
   readonly #binary: boolean;
 
-  constructor(redis: RedisKit, binary: boolean) {
+  constructor(redis: RedisClient, binary: boolean) {
     this.#redis = redis;
     this.#binary = binary;
   }

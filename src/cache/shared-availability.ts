@@ -1,4 +1,4 @@
-import type { RedisKit } from '../client/client.js';
+import type { RedisClient } from '../client/client.js';
 import { Availability } from '../fallback/availability.js';
 
 interface Shared {
@@ -6,7 +6,7 @@ interface Shared {
   users: number;
 }
 
-const shared = new WeakMap<RedisKit, Map<number, Shared>>();
+const shared = new WeakMap<RedisClient, Map<number, Shared>>();
 
 /**
  * One {@link Availability} per client and `recoverAfterMs`, shared by every
@@ -15,7 +15,7 @@ const shared = new WeakMap<RedisKit, Map<number, Shared>>();
  * MaxListenersExceededWarning at eleven). Returns it and the function that
  * gives it back; the last user disposes it.
  */
-export function acquireAvailability(redis: RedisKit, recoverAfterMs: number): { availability: Availability; release: () => void } {
+export function acquireAvailability(redis: RedisClient, recoverAfterMs: number): { availability: Availability; release: () => void } {
   let byDelay = shared.get(redis);
   if (byDelay === undefined) {
     byDelay = new Map();

@@ -35,7 +35,7 @@ import type { ConnectionFactory } from '../topology/connection-factory.js';
  * work, both idempotent; `await using` closes it.
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface merged below types the command methods installCommands puts on the prototype.
-export class RedisKit extends EventEmitter<ClientEvents> {
+export class RedisClient extends EventEmitter<ClientEvents> {
   /** The effective configuration (environment, then options, then defaults). Contains secrets: log `redacted(redis.options)`. */
   readonly options: ResolvedConfig;
   readonly #factory: ConnectionFactory | undefined;
@@ -312,7 +312,7 @@ export class RedisKit extends EventEmitter<ClientEvents> {
   }
 }
 
-installCommands(RedisKit.prototype as unknown as Parameters<typeof installCommands>[0], new Set(['multi', 'pipeline']));
+installCommands(RedisClient.prototype as unknown as Parameters<typeof installCommands>[0], new Set(['multi', 'pipeline']));
 
 type LaneCommands = Omit<
   RedisCommander,
@@ -337,9 +337,9 @@ type LaneCommands = Omit<
 >;
 
 // Declaration merging gives the class every command's type; installCommands gives the bodies.
-export interface RedisKit extends LaneCommands {}
+export interface RedisClient extends LaneCommands {}
 
 /** Creates a client from the environment and `options` (which win). Nothing connects until first use or `connect()`. */
-export function createRedis(options?: CreateRedisOptions): RedisKit {
-  return new RedisKit(options);
+export function createRedis(options?: CreateRedisOptions): RedisClient {
+  return new RedisClient(options);
 }

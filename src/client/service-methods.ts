@@ -1,5 +1,5 @@
 import { type Cache, type CacheOptions, createCache } from '../cache/index.js';
-import { RedisKit } from './client.js';
+import { RedisClient } from './client.js';
 import {
   createPubSub,
   type MessageIterator,
@@ -19,7 +19,7 @@ import { createSessionStore, type SessionStore, type SessionStoreOptions } from 
  * the package entry point installs them.
  */
 declare module './client.js' {
-  interface RedisKit {
+  interface RedisClient {
     /** A cache namespace on this client; see `CacheOptions`. Same as `createCache(redis, options)`. */
     cache<V = unknown>(options?: CacheOptions<V>): Cache<V>;
     /** A session store on this client; see `SessionStoreOptions`. Same as `createSessionStore(redis, options)`. */
@@ -38,9 +38,9 @@ declare module './client.js' {
 }
 
 /** One PubSub (and so one subscriber connection) per client, made on first use. */
-const shared = new WeakMap<RedisKit, PubSub>();
+const shared = new WeakMap<RedisClient, PubSub>();
 
-function pubsubOf(redis: RedisKit): PubSub {
+function pubsubOf(redis: RedisClient): PubSub {
   let pubsub = shared.get(redis);
   if (pubsub === undefined) {
     pubsub = createPubSub(redis);
@@ -49,27 +49,27 @@ function pubsubOf(redis: RedisKit): PubSub {
   return pubsub;
 }
 
-const commandPublish = (RedisKit.prototype as unknown as { publish: (...args: unknown[]) => Promise<number> }).publish;
+const commandPublish = (RedisClient.prototype as unknown as { publish: (...args: unknown[]) => Promise<number> }).publish;
 
-Object.assign(RedisKit.prototype, {
-  cache<V>(this: RedisKit, options?: CacheOptions<V>): Cache<V> {
+Object.assign(RedisClient.prototype, {
+  cache<V>(this: RedisClient, options?: CacheOptions<V>): Cache<V> {
     return createCache<V>(this, options);
   },
-  sessions(this: RedisKit, options?: SessionStoreOptions): SessionStore {
+  sessions(this: RedisClient, options?: SessionStoreOptions): SessionStore {
     return createSessionStore(this, options);
   },
-  rateLimiter(this: RedisKit, options: RateLimiterOptions): RateLimiter {
+  rateLimiter(this: RedisClient, options: RateLimiterOptions): RateLimiter {
     return createRateLimiter(this, options);
   },
-  subscribe(this: RedisKit, topics: Topics, handler: MessageHandler): Promise<Subscription> {
+  subscribe(this: RedisClient, topics: Topics, handler: MessageHandler): Promise<Subscription> {
     return pubsubOf(this).subscribe(topics, handler);
   },
-  messages(this: RedisKit, topics: Topics, options?: MessagesOptions): MessageIterator {
+  messages(this: RedisClient, topics: Topics, options?: MessagesOptions): MessageIterator {
     return pubsubOf(this).messages(topics, options);
   },
   // PUBLISH goes over the lanes; with memory:// it reaches the in-process bus,
   // so a first run with no Redis still delivers messages within the process.
-  publish(this: RedisKit, ...args: unknown[]): Promise<number> {
+  publish(this: RedisClient, ...args: unknown[]): Promise<number> {
     if (this.options.mode === 'memory') return pubsubOf(this).publish(String(args[0]), args[1] as string | Buffer);
     return commandPublish.apply(this, args);
   },

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ClosedError, CommandTimeoutError, ConnectError, ConnectionLostError, RedisUnavailableError } from '../errors.js';
 
-/** The part of the client availability needs; RedisKit fits. */
+/** The part of the client availability needs; RedisClient fits. */
 export interface AvailabilitySource extends EventEmitter<{ ready: []; unavailable: [error: Error] }> {
   readonly isUnavailable: boolean;
 }

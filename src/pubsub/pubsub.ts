@@ -1,6 +1,6 @@
 import { callSafely } from '../lifecycle/call-safely.js';
 import { EventEmitter } from 'node:events';
-import type { RedisKit } from '../client/client.js';
+import type { RedisClient } from '../client/client.js';
 import { ClosedError, InvalidArgumentError, type RedisKitError } from '../errors.js';
 import { kConnectionFactory, kOwnResource } from '../client/internal.js';
 import { PubSubHandlerError } from './errors.js';
@@ -96,7 +96,7 @@ export class PubSub extends EventEmitter<PubSubEvents> {
     handlerFailed: (error, message) => this.#handlerFailed(error, message),
   };
 
-  constructor(redis: RedisKit, options: PubSubOptions = {}) {
+  constructor(redis: RedisClient, options: PubSubOptions = {}) {
     super();
     this.#options = resolvePubSubOptions(options, redis.options.commandTimeoutMs);
     const sink = this.#sink();
@@ -272,6 +272,6 @@ export class PubSub extends EventEmitter<PubSubEvents> {
  * the first subscribe), closed with the client. Create one per client and
  * share it; every PubSub holds a connection of its own.
  */
-export function createPubSub(redis: RedisKit, options?: PubSubOptions): PubSub {
+export function createPubSub(redis: RedisClient, options?: PubSubOptions): PubSub {
   return new PubSub(redis, options);
 }

@@ -1,4 +1,4 @@
-import type { RedisKit } from '../client/client.js';
+import type { RedisClient } from '../client/client.js';
 import { classifyError, isReplyError } from '../engine/classify-error.js';
 import type { Engine } from '../engine/engine.js';
 import { ClosedError, CommandTimeoutError, type RedisKitError, RedisUnavailableError } from '../errors.js';
@@ -8,7 +8,7 @@ import { SubscriberConnection } from './subscriber-connection.js';
 import type { Transport, TransportSink } from './transport.js';
 
 export interface RedisTransportOptions {
-  redis: RedisKit;
+  redis: RedisClient;
   factory: ConnectionFactory;
   sink: TransportSink;
   pingIntervalMs: number;
@@ -36,7 +36,7 @@ interface Waiter {
  * with how long the connection was down.
  */
 export class RedisTransport implements Transport {
-  readonly #redis: RedisKit;
+  readonly #redis: RedisClient;
   readonly #sink: TransportSink;
   readonly #connection: SubscriberConnection;
   readonly #waiters = new Set<Waiter>();

@@ -1,4 +1,4 @@
-import type { RedisKit } from '../client/client.js';
+import type { RedisClient } from '../client/client.js';
 import { classifyError, isReplyError } from '../engine/classify-error.js';
 import type { Engine, EngineMessageListener } from '../engine/engine.js';
 import type { RedisKitError } from '../errors.js';
@@ -10,7 +10,7 @@ import type { ConnectionFactory } from '../topology/connection-factory.js';
 const RETRY_BASE_MS = 50;
 
 export interface SubscriberConnectionOptions {
-  redis: RedisKit;
+  redis: RedisClient;
   factory: ConnectionFactory;
   /** 0: no keep-alive PING. */
   pingIntervalMs: number;

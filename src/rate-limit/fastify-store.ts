@@ -1,12 +1,12 @@
 import { LRUCache } from 'lru-cache';
-import type { RedisKit } from '../client/client.js';
+import type { RedisClient } from '../client/client.js';
 import type { RateLimiterOptions } from './options.js';
 import { createRateLimiter, RateLimiter } from './rate-limiter.js';
 
 /** Options for {@link fastifyRateLimitStore} when it should create the limiter itself. */
 export interface FastifyStoreOptions extends Omit<RateLimiterOptions, 'limit' | 'windowMs'> {
   /** The client the store counts in. It is not closed by the store: close it yourself. */
-  redis: RedisKit;
+  redis: RedisClient;
 }
 
 /** What @fastify/rate-limit's `incr` callback receives: the count so far and ms until it resets. */

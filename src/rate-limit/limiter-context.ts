@@ -1,4 +1,4 @@
-import type { RedisKit } from '../client/client.js';
+import type { RedisClient } from '../client/client.js';
 import type { CommandSink } from '../commands/install-commands.js';
 import { Availability } from '../fallback/availability.js';
 import { kOwnResource } from '../client/internal.js';
@@ -13,7 +13,7 @@ import { KEY_TAGS, luaSource, type ScriptReply } from './scripts.js';
  * listeners to the client, not twenty) and one in-process fallback.
  */
 export class LimiterContext {
-  readonly redis: RedisKit;
+  readonly redis: RedisClient;
   readonly algorithm: RateLimitAlgorithm;
   readonly failMode: FailMode;
   readonly recoverAfterMs: number;
@@ -26,7 +26,7 @@ export class LimiterContext {
   readonly memory: MemoryLimiter;
   #disposed = false;
 
-  constructor(redis: RedisKit, options: ResolvedRateLimiterOptions) {
+  constructor(redis: RedisClient, options: ResolvedRateLimiterOptions) {
     this.redis = redis;
     this.algorithm = options.algorithm;
     this.failMode = options.failMode;

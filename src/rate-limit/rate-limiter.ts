@@ -1,4 +1,4 @@
-import type { RedisKit } from '../client/client.js';
+import type { RedisClient } from '../client/client.js';
 import { isRedisDown } from '../fallback/availability.js';
 import { encodeKeyPart } from '../keys/key-encoding.js';
 import { LimiterContext } from './limiter-context.js';
@@ -156,7 +156,7 @@ export class RateLimiter {
  * if (!result.allowed) return res.status(429).end();
  * ```
  */
-export function createRateLimiter(redis: RedisKit, options: RateLimiterOptions): RateLimiter {
+export function createRateLimiter(redis: RedisClient, options: RateLimiterOptions): RateLimiter {
   const resolved = resolveOptions(options);
   const context = new LimiterContext(redis, resolved);
   return new RateLimiter(context, { limit: resolved.limit, windowMs: resolved.windowMs }, []);

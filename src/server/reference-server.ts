@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { RedisKit } from '../client/client.js';
+import type { RedisClient } from '../client/client.js';
 
 /**
  * The reference service, as small as it is for now: health endpoints that
@@ -9,7 +9,7 @@ import type { RedisKit } from '../client/client.js';
  * - `GET /health/live`: 200 while the process runs.
  * - `GET /health/ready`: 200 when Redis answers, 503 when it does not.
  */
-export function createReferenceServer(redis: RedisKit): Server {
+export function createReferenceServer(redis: RedisClient): Server {
   return createServer((request, response) => {
     route(redis, request, response).catch((error: unknown) => {
       send(response, 500, { error: error instanceof Error ? error.message : String(error) });
@@ -17,7 +17,7 @@ export function createReferenceServer(redis: RedisKit): Server {
   });
 }
 
-async function route(redis: RedisKit, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function route(redis: RedisClient, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, { error: 'method not allowed' });
   switch (path) {

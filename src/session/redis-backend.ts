@@ -1,4 +1,4 @@
-import type { RedisKit } from '../client/client.js';
+import type { RedisClient } from '../client/client.js';
 import { escapeGlob } from '../keys/key-encoding.js';
 import type { SessionBackend } from './backend.js';
 
@@ -11,9 +11,9 @@ const BATCH = 500;
  * CROSSSLOT on a cluster.
  */
 export class RedisSessionBackend implements SessionBackend {
-  readonly #redis: RedisKit;
+  readonly #redis: RedisClient;
 
-  constructor(redis: RedisKit) {
+  constructor(redis: RedisClient) {
     this.#redis = redis;
   }
 

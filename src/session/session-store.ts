@@ -1,6 +1,6 @@
 import { callSafely } from '../lifecycle/call-safely.js';
 import { EventEmitter } from 'node:events';
-import type { RedisKit } from '../client/client.js';
+import type { RedisClient } from '../client/client.js';
 import { InvalidArgumentError, RedisUnavailableError } from '../errors.js';
 import { Availability, isRedisDown } from '../fallback/availability.js';
 import { kOwnResource } from '../client/internal.js';
@@ -47,7 +47,7 @@ export class SessionStore<Data extends SessionData = SessionData> extends EventE
   /** Why the store went to memory, for `onFallback`. */
   #lastOutage: Error | undefined;
 
-  constructor(redis: RedisKit, options: SessionStoreOptions = {}) {
+  constructor(redis: RedisClient, options: SessionStoreOptions = {}) {
     super();
     this.#options = resolveSessionOptions(options);
     this.prefix = this.#options.prefix;
@@ -231,7 +231,7 @@ function isUsableId(id: unknown): id is string {
 
 /** A session store on `redis`; see {@link SessionStore} and {@link SessionStoreOptions}. */
 export function createSessionStore<Data extends SessionData = SessionData>(
-  redis: RedisKit,
+  redis: RedisClient,
   options?: SessionStoreOptions,
 ): SessionStore<Data> {
   return new SessionStore<Data>(redis, options);

@@ -1,4 +1,4 @@
-import type { RedisKit } from '../../client/client.js';
+import type { RedisClient } from '../../client/client.js';
 import type { Engine } from '../../engine/engine.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { kConnectionFactory } from '../../client/internal.js';
@@ -21,7 +21,7 @@ export interface InvalidationConnection {
  * 'invalidation' role in topology/create-engine-client.ts for why), named
  * `<connectionName>:invalidation` in CLIENT LIST.
  */
-export function openInvalidationConnection(redis: RedisKit, retryStrategy: (attempt: number) => number | null): InvalidationConnection {
+export function openInvalidationConnection(redis: RedisClient, retryStrategy: (attempt: number) => number | null): InvalidationConnection {
   const factory = redis[kConnectionFactory];
   if (factory === undefined) throw new InvalidArgumentError('the near-cache needs a Redis server; memory:// has none');
   if (redis.options.mode === 'cluster') {

@@ -1,5 +1,5 @@
 import { classifyError } from '../../engine/classify-error.js';
-import type { RedisKit } from '../../client/client.js';
+import type { RedisClient } from '../../client/client.js';
 import { kOwnResource } from '../../client/internal.js';
 import { Heartbeat } from './heartbeat.js';
 import { INVALIDATION_CHANNEL } from '../../engine/engine.js';
@@ -26,7 +26,7 @@ export interface InvalidationListener {
  */
 type HubState = 'down' | 'establishing' | 'live' | 'suspect' | 'closed';
 
-const hubs = new WeakMap<RedisKit, InvalidationHub>();
+const hubs = new WeakMap<RedisClient, InvalidationHub>();
 
 /**
  * The one invalidation connection of a client, shared by all its near-caches.
@@ -41,7 +41,7 @@ const hubs = new WeakMap<RedisKit, InvalidationHub>();
  * invalidation stream is served after it.
  */
 export class InvalidationHub {
-  readonly #redis: RedisKit;
+  readonly #redis: RedisClient;
   readonly #keyPrefix: string;
   readonly #registrations = new Map<string, { listeners: Set<InvalidationListener>; heartbeatMs: number[] }>();
   #connection: InvalidationConnection | undefined;
@@ -57,7 +57,7 @@ export class InvalidationHub {
   lastError: unknown;
 
   /** The hub of `redis`, created (and registered to be closed with the client) on first use. */
-  static of(redis: RedisKit): InvalidationHub {
+  static of(redis: RedisClient): InvalidationHub {
     let hub = hubs.get(redis);
     if (hub === undefined) {
       hub = new InvalidationHub(redis);
@@ -67,7 +67,7 @@ export class InvalidationHub {
     return hub;
   }
 
-  private constructor(redis: RedisKit) {
+  private constructor(redis: RedisClient) {
     this.#redis = redis;
     this.#keyPrefix = redis.options.keyPrefix;
     this.#heartbeat = new Heartbeat({
