@@ -11,4 +11,9 @@ if (!existsSync(entry)) {
   process.exit(1);
 }
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2), process.env);
+const code = await main(process.argv.slice(2), process.env);
+// Exit now rather than when the event loop runs dry: by here `serve` has closed its HTTP server
+// and its client, and a timer some library still holds (ioredis keeps a 2 s disconnect timer
+// per socket that never connected) must not keep a stopped service alive after SIGTERM.
+// stdout and stderr are synchronous for files and pipes, so nothing written is lost.
+process.exit(code);

@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { freePort, type RedisServer, startRedis, waitFor, withTimeout } from '../helpers/index.js';
+import { freePort, hasErrorCode, type RedisServer, startRedis, waitFor, withTimeout } from '../helpers/index.js';
 
 /** The package root: this file runs from build/test/integration/. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -11,18 +11,35 @@ const BIN = fileURLToPath(new URL('../../../bin/redis-kit.js', import.meta.url))
 
 /** Children still to be killed (by pid) when the suite ends, whatever happened. */
 const children = new Set<ChildProcess>();
+/** Grandchildren (the node that `npm start` runs), known only by the pid they log. */
+const grandchildren = new Set<number>();
 
 function killLeftovers(): void {
   for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      try {
-        process.kill(child.pid, 'SIGKILL');
-      } catch {
-        // Already gone between the check and the kill.
-      }
-    }
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) killPid(child.pid);
   }
   children.clear();
+  for (const pid of grandchildren) if (isAlive(pid)) killPid(pid);
+  grandchildren.clear();
+}
+
+function killPid(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone between the check and the kill.
+  }
+}
+
+/** Signal 0 only checks that the pid exists. (A zombie still counts: its parent has not reaped it.) */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    if (hasErrorCode(error, 'ESRCH')) return false;
+    throw error;
+  }
 }
 
 /** An environment with nothing but PATH and `vars`, so a developer's REDIS_* cannot leak in. */
@@ -211,4 +228,70 @@ describe('CLI: redis-kit serve', () => {
     assert.match(stderr, /\b500\b/);
     assert.match(stderr, /\b5 to 200\b/, 'the accepted range');
   });
+});
+
+/**
+ * `npm start` the way the README runs it. Run through the npm that runs this test when there is
+ * one (npm_execpath), else the npm on PATH. npm runs the script through `sh -c`: unless the
+ * script execs node, SIGTERM reaches only npm and the shell, and node is orphaned.
+ */
+function spawnNpmStart(env: NodeJS.ProcessEnv): ChildProcess {
+  const npmCli = process.env.npm_execpath;
+  const [command, args] = npmCli !== undefined && npmCli.endsWith('.js') ? [process.execPath, [npmCli, 'start']] : ['npm', ['start']];
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  return child;
+}
+
+describe('npm start', () => {
+  let redis: RedisServer | undefined;
+  after(async () => {
+    killLeftovers();
+    await redis?.stop();
+  });
+
+  for (const redisUp of [true, false]) {
+    it(`SIGTERM to npm stops the node it started (Redis ${redisUp ? 'reachable' : 'at a closed port'})`, async () => {
+      const httpPort = await freePort();
+      let redisUrl: string;
+      if (redisUp) {
+        redis ??= await startRedis();
+        redisUrl = redis.url;
+      } else {
+        redisUrl = `redis://127.0.0.1:${await freePort()}`;
+      }
+      const npm = spawnNpmStart(
+        envWith({
+          HOME: process.env.HOME ?? ROOT,
+          PORT: String(httpPort),
+          REDIS_URL: redisUrl,
+          npm_config_update_notifier: 'false',
+        }),
+      );
+      let stderr = '';
+      npm.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+      });
+      const log = new LogReader(npm);
+      const exit = exited(npm);
+      // npm's own banner lines are not JSON; node's pino lines carry node's pid.
+      const listening = await log.waitFor((l) => /reference service on http:/.test(l.msg), 'the service listening', 30_000);
+      const nodePid = Number(listening.pid);
+      assert.ok(Number.isInteger(nodePid) && nodePid > 0, `pid field: ${String(listening.pid)}`);
+      grandchildren.add(nodePid);
+      assert.notEqual(nodePid, npm.pid, 'node runs under npm, not as npm');
+      const health = await getJson(httpPort, '/health');
+      assert.equal(health.status, 200);
+      assert.equal(health.body.status, redisUp ? 'ok' : 'degraded');
+
+      assert.ok(npm.pid !== undefined);
+      process.kill(npm.pid, 'SIGTERM');
+      // Wide bounds: shutdown takes well under a second with Redis up, a few seconds without.
+      await waitFor(() => !isAlive(nodePid), { timeoutMs: 20_000, intervalMs: 50, what: `node (pid ${nodePid}) to exit` });
+      const { code, signal } = await withTimeout(exit, 20_000, 'npm to exit after SIGTERM');
+      assert.equal(signal, null, `npm exited by itself, not killed by ${signal}`);
+      assert.equal(code, 0, `npm's exit code (stderr: ${stderr})`);
+      await log.waitFor((l) => l.msg === 'shutting down' && l.signal === 'SIGTERM', 'the shutdown line', 1000);
+    });
+  }
 });
