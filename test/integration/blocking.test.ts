@@ -27,7 +27,6 @@ describe('blocking commands go to a lease, not a lane', () => {
     assert.equal(reply, null, 'BLPOP timed out server-side');
     assert.ok(at >= 1900, `BLPOP held for its 2 s (${at.toFixed(0)} ms), longer than commandTimeoutMs`);
     assert.ok((gets.at(-1) ?? Number.POSITIVE_INFINITY) < at, 'all 20 GETs completed while BLPOP was blocking');
-    assert.ok((gets.at(-1) ?? Number.POSITIVE_INFINITY) < 1000, `GETs done in ${gets.at(-1)?.toFixed(0)} ms`);
     assert.equal(redis.stats().pool.acquired, 1, 'BLPOP took a lease');
   });
 

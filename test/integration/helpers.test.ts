@@ -222,7 +222,7 @@ describe('startRedis', () => {
       const started = performance.now();
       await client.close(200);
       const took = performance.now() - started;
-      assert.ok(took >= 190 && took < 1000, `close took ${took.toFixed(1)} ms`);
+      assert.ok(took >= 190 && took < 2000, `close took ${took.toFixed(1)} ms (at most 10x its 200 ms)`);
       assert.equal(client.isOpen, false);
     } finally {
       await server.resume();
@@ -256,13 +256,14 @@ describe('startRedis options and lifecycle', () => {
 
   it('rejects quickly with the server log when redis-server refuses its arguments', async () => {
     const started = performance.now();
-    await assert.rejects(startRedis({ args: ['--maxmemory-policy', 'bogus'] }), (err: unknown) => {
+    await assert.rejects(startRedis({ args: ['--maxmemory-policy', 'bogus'], readyTimeoutMs: 30_000 }), (err: unknown) => {
       assert.ok(err instanceof Error);
       assert.match(err.message, /exited with code 1 during startup/);
       assert.match(err.message, /FATAL CONFIG FILE ERROR/);
       return true;
     });
-    assert.ok(performance.now() - started < 2000, 'fails fast instead of waiting for the deadline');
+    // Wide: anything well short of the 30 s readiness deadline shows it did not wait for it.
+    assert.ok(performance.now() - started < 10_000, 'fails fast instead of waiting for the deadline');
   });
 
   it('rejects with ENOENT when redis-server is not on PATH', async () => {
@@ -380,7 +381,8 @@ describe('fault proxy', () => {
     started = performance.now();
     assert.equal(await client.command('PING'), 'PONG');
     const fast = performance.now() - started;
-    assert.ok(fast < 100, `round trip took ${fast.toFixed(1)} ms after removing latency`);
+    // Still delayed would mean at least 200 ms again; below that, however loaded the machine is.
+    assert.ok(fast < 200, `round trip took ${fast.toFixed(1)} ms after removing latency`);
     client.destroy();
   });
 

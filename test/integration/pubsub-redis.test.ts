@@ -346,7 +346,8 @@ describe('pub/sub over a real server', () => {
         pubsub.subscribe('breaker-open', () => undefined),
         RedisUnavailableError,
       );
-      assert.ok(performance.now() - fast < 50, 'at once');
+      // At once: far below the 300 ms subscribeTimeoutMs it would otherwise wait (a safety net).
+      assert.ok(performance.now() - fast < 250, 'at once');
       assert.equal(pubsub.stats().subscriptions, 1, 'failed subscriptions were not kept');
       assert.equal(pubsub.stats().channels, 1);
     } finally {
