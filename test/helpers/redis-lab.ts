@@ -17,8 +17,11 @@ import type { RespValue } from './resp-protocol.js';
  * nodes daemonize, so they outlive this process unless stopped: `down()` (or `await using`)
  * stops them, and an exit/signal hook stops whatever a test forgot.
  *
- * When the scripts are not there (a checkout without `shared/`), {@link labSkipReason} says so:
- * pass it as `describe(name, { skip: labSkipReason() }, …)` so the suite is skipped, not failed.
+ * The scripts are found at `REDIS_LAB_DIR` when set, else at `shared/redis-lab` beside the
+ * repository root. When they are missing, {@link labSkipReason} says so: pass it as
+ * `describe(name, { skip: labSkipReason() }, …)`. Outside CI the suite is then skipped with that
+ * message; with `CI` set it is not skipped, and starting a lab fails with the same message, so a
+ * CI run without the lab goes red instead of passing without having tested Cluster or Sentinel.
  */
 
 const HOST = '127.0.0.1';
@@ -120,17 +123,36 @@ export class LabUnavailableError extends Error {
   override readonly name = 'LabUnavailableError';
 }
 
-/** `shared/redis-lab/`, beside the repository root (found from this file, not from the cwd). */
-export const labScriptsDir: string = join(findRepoRoot(dirname(fileURLToPath(import.meta.url))), '..', 'shared', 'redis-lab');
+/** Where the lab scripts are looked for (found from this file or REDIS_LAB_DIR, not from the cwd). */
+export const labScriptsDir: string = findLabScriptsDir();
 
 const SCRIPTS = ['cluster-up.sh', 'sentinel-up.sh', 'node-ctl.sh', 'lab-down.sh', 'lib.sh'] as const;
 
 /**
- * Why labs cannot run here, or undefined when they can: the scripts directory (or one of its
- * scripts) is missing, or the redis binaries the scripts use are. For `{ skip: labSkipReason() }`.
+ * For `{ skip: labSkipReason() }`: why the lab suites are skipped here, or undefined when they
+ * run. They run whenever the lab can; when it cannot (see {@link labUnavailableReason}) they are
+ * skipped outside CI, and in CI they run anyway so that starting the lab fails them.
  */
 export function labSkipReason(): string | undefined {
-  if (!existsSync(labScriptsDir)) return `redis-lab scripts not found at ${labScriptsDir} (expected shared/redis-lab beside the repo)`;
+  const reason = labUnavailableReason();
+  if (reason === undefined || inCi()) return undefined;
+  return `${reason}; skipped outside CI (with CI set, this suite fails instead)`;
+}
+
+/** True when the CI variable is set to anything but an explicit no (`CI=false`, `CI=0`, empty). */
+function inCi(): boolean {
+  const value = process.env.CI?.trim().toLowerCase();
+  return value !== undefined && value !== '' && value !== 'false' && value !== '0';
+}
+
+/**
+ * Why labs cannot run here, or undefined when they can: the scripts directory (or one of its
+ * scripts) is missing, or the redis binaries the scripts use are.
+ */
+export function labUnavailableReason(): string | undefined {
+  if (!existsSync(labScriptsDir)) {
+    return `redis-lab scripts not found at ${labScriptsDir} (expected shared/redis-lab beside the repo, or set REDIS_LAB_DIR)`;
+  }
   const missing = SCRIPTS.filter((name) => !existsSync(join(labScriptsDir, name)));
   if (missing.length > 0) return `redis-lab at ${labScriptsDir} lacks ${missing.join(', ')}`;
   for (const [variable, fallback] of [
@@ -331,7 +353,7 @@ async function launch(
   args: (first: number, dir: string) => string[],
   env: Record<string, string>,
 ): Promise<{ base: number; dir: string }> {
-  const reason = labSkipReason();
+  const reason = labUnavailableReason();
   if (reason !== undefined) throw new LabUnavailableError(reason);
   let lastError: unknown;
   for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
@@ -395,6 +417,13 @@ function canListen(port: number): Promise<boolean> {
 
 function range(first: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => first + i);
+}
+
+/** REDIS_LAB_DIR (a checkout elsewhere, e.g. a CI clone or a git worktree), else `shared/redis-lab` beside the root. */
+function findLabScriptsDir(): string {
+  const configured = process.env.REDIS_LAB_DIR;
+  if (configured !== undefined && configured !== '') return resolve(configured);
+  return join(findRepoRoot(dirname(fileURLToPath(import.meta.url))), '..', 'shared', 'redis-lab');
 }
 
 function findRepoRoot(start: string): string {
