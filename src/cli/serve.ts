@@ -40,8 +40,19 @@ export async function serve(options: ServeOptions): Promise<number> {
   // still being connected to must close gracefully too.
   const stopSignal = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(([signal]) => signal as NodeJS.Signals);
   const server = createReferenceServer(redis);
-  server.listen(options.port ?? Number(options.env.PORT ?? 3000), options.host ?? options.env.HOST ?? '127.0.0.1');
-  await once(server, 'listening');
+  const listenPort = options.port ?? Number(options.env.PORT ?? 3000);
+  const listenHost = options.host ?? options.env.HOST ?? '127.0.0.1';
+  server.listen(listenPort, listenHost);
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    // A port in use or not ours to bind is an operator's mistake, not a bug: one line saying
+    // where, no stack trace, and exit code 1 (2 stays for configuration errors).
+    const code = (error as NodeJS.ErrnoException).code ?? 'ERR_UNKNOWN';
+    log.error({ code }, `cannot listen on ${listenHost}:${listenPort}: ${error instanceof Error ? error.message : String(error)}`);
+    await redis.close({ deadlineMs: 1000 });
+    return 1;
+  }
   const { address, port } = server.address() as AddressInfo;
   log.info(`redis-kit reference service on http://${address}:${port} (health: /health, /health/live, /health/ready)`);
 

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { freePort, hasErrorCode, type RedisServer, startRedis, waitFor, withTimeout } from '../helpers/index.js';
+import { freePort, hasErrorCode, once, type RedisServer, startRedis, waitFor, withTimeout } from '../helpers/index.js';
 
 /** The package root: this file runs from build/test/integration/. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -215,6 +217,25 @@ describe('CLI: redis-kit serve', () => {
     // Neither the raw nor the decoded form of the password shows anywhere.
     for (const output of [stdout, stderr]) {
       assert.ok(!output.includes('s3cr3t'), `the password leaked:\n${output}`);
+    }
+  });
+
+  it('a port already in use stops serve with exit code 1 and one log line naming it', async () => {
+    const taken = createServer();
+    taken.listen(0, '127.0.0.1');
+    await once(taken, 'listening', 5000);
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const { code, stdout, stderr } = await runCli(['serve'], envWith({ PORT: String(port), REDIS_URL: 'memory://' }));
+      assert.equal(code, 1, `exit code; stdout: ${stdout}; stderr: ${stderr}`);
+      assert.equal(stderr, '', 'no stack trace');
+      const lines = stdout.trim().split('\n');
+      const last = JSON.parse(lines.at(-1) ?? '{}') as LogLine;
+      assert.equal(last.level, 50);
+      assert.equal(last.code, 'EADDRINUSE');
+      assert.ok(last.msg.includes(`127.0.0.1:${port}`), last.msg);
+    } finally {
+      taken.close();
     }
   });
 
