@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import { classifyError, isReplyError } from './classify-error.js';
-import { AuthError, ConnectError, type RedisKitError } from '../errors.js';
+import { classifyError, isReplyError, sanitizedCause } from './classify-error.js';
+import { AuthError, ConnectError, ConnectionLostError, type RedisKitError } from '../errors.js';
 import type { IoredisClient } from './ioredis-client.js';
 
 /** One command of a batch: its name, then its arguments. */
 export type BatchCommand = [name: string, ...args: unknown[]];
-/** A batch's replies, one `[error, reply]` pair per command, as ioredis gives them. */
+/** A batch's replies, one `[error, reply]` pair per command; each error is a typed redis-kit error. */
 export type BatchReplies = [error: Error | null, reply: unknown][];
 
 export interface EngineEvents {
@@ -29,6 +29,9 @@ export type EngineMessageListener = (channel: Buffer, payload: Buffer, pattern: 
 const EMPTY = Buffer.alloc(0);
 
 let nextId = 1;
+
+/** QUIT's bound when the client has no connect timeout of its own (ioredis's default connectTimeout). */
+const DEFAULT_QUIT_TIMEOUT_MS = 10_000;
 
 /** Where Redis publishes client-side-caching invalidations for RESP2 connections. */
 export const INVALIDATION_CHANNEL = '__redis__:invalidate';
@@ -96,22 +99,49 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.#lastError;
   }
 
-  /** Sends one command; the reply is a string/number/array, or Buffers when `buffer`. */
+  /**
+   * Sends one command; the reply is a string/number/array, or Buffers when
+   * `buffer`. Rejects only with typed redis-kit errors, whose causes hold no
+   * command arguments.
+   */
   send(name: string, args: unknown[], buffer = false): Promise<unknown> {
-    const client = this.#client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    let reply: Promise<unknown>;
+    try {
+      reply = this.#dispatch(name, args, buffer);
+    } catch (error) {
+      return Promise.reject(classifyError(error, name));
+    }
+    return reply.catch((error: unknown) => {
+      throw classifyError(error, name);
+    });
+  }
+
+  #dispatch(name: string, args: unknown[], buffer: boolean): Promise<unknown> {
     // The named methods, not call()/callBuffer(): ioredis's auto-pipelining
     // drops the command name of callBuffer(), and the named methods carry each
     // command's argument transformers (HSET with an object, MSET with a Map).
-    const method = viaCall.has(name) ? undefined : client[buffer ? `${name}Buffer` : name];
-    if (typeof method === 'function') return method.apply(this.#client, args);
-    const call = client[buffer ? 'callBuffer' : 'call'] as (...args: unknown[]) => Promise<unknown>;
-    return call.call(this.#client, name, ...args);
+    const method: unknown = viaCall.has(name) ? undefined : Reflect.get(this.#client, buffer ? `${name}Buffer` : name);
+    if (typeof method === 'function') return Reflect.apply(method, this.#client, args);
+    return buffer
+      ? this.#client.callBuffer(name, ...(args as (string | Buffer | number)[]))
+      : this.#client.call(name, ...(args as (string | Buffer | number)[]));
   }
 
-  /** Sends commands back to back; `atomic` wraps them in MULTI/EXEC. Resolves null when EXEC aborted (WATCH). */
-  batch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
-    const builder = atomic ? this.#client.multi(commands as string[][]) : this.#client.pipeline(commands as string[][]);
-    return builder.exec() as Promise<BatchReplies | null>;
+  /**
+   * Sends commands back to back; `atomic` wraps them in MULTI/EXEC. Resolves
+   * null when EXEC aborted (WATCH). Per-command errors and the rejection are
+   * typed redis-kit errors.
+   */
+  async batch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
+    let replies: [Error | null, unknown][] | null;
+    try {
+      const builder = atomic ? this.#client.multi(commands) : this.#client.pipeline(commands);
+      replies = await builder.exec();
+    } catch (error) {
+      throw classifyError(error, atomic ? 'multi' : 'pipeline');
+    }
+    if (replies === null) return null;
+    return replies.map(([error, reply], i) => [error === null ? null : classifyError(error, commands[i]?.[0]), reply]);
   }
 
   /**
@@ -216,16 +246,38 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
   }
 
-  /** Graceful close: QUIT after what was written has been answered. */
-  async quit(): Promise<void> {
+  /**
+   * Graceful close: QUIT after what was written has been answered, waiting at
+   * most `timeoutMs` (default: the connection's connect timeout,
+   * `connectTimeoutMs`) for the reply. A paused or blackholed server never
+   * answers: then, as when QUIT fails, the socket is dropped, so this always
+   * settles, and never rejects.
+   */
+  async quit(timeoutMs = this.#quitTimeoutMs()): Promise<void> {
     if (this.isEnded) return;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), timeoutMs);
+    });
     try {
-      await this.#client.quit();
+      const outcome = await Promise.race([this.#client.quit(), expired]);
+      if (outcome === 'expired') {
+        this.#lastError = new ConnectionLostError(`QUIT was not answered within ${timeoutMs} ms; the connection was dropped`);
+        this.destroy();
+      }
     } catch (error) {
       // QUIT on a dead socket fails; the goal (no connection) is met either way.
       this.#lastError = classifyError(error, 'quit');
       this.destroy();
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  #quitTimeoutMs(): number {
+    const client = this.#client;
+    const configured = client instanceof Redis ? client.options.connectTimeout : client.options.redisOptions?.connectTimeout;
+    return configured !== undefined && Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_QUIT_TIMEOUT_MS;
   }
 
   /** Drops the socket at once; whatever is in flight fails. */
@@ -236,7 +288,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   #connectionError(error: unknown): RedisKitError {
     if (error instanceof Error && isReplyError(error)) return classifyError(error);
     const message = error instanceof Error ? error.message : String(error);
-    return new ConnectError(this.#target, `cannot reach Redis at ${this.#target}: ${message}`, { cause: error });
+    return new ConnectError(this.#target, `cannot reach Redis at ${this.#target}: ${message}`, { cause: sanitizedCause(error) });
   }
 
   /**
@@ -248,12 +300,12 @@ export class Engine extends EventEmitter<EngineEvents> {
    * engine can fall back to RESP2.
    */
   #guardAuth(): void {
-    const client = this.#client as unknown as Record<string, unknown>;
+    const client = this.#client;
     for (const method of ['hello', 'auth'] as const) {
-      const original = client[method] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+      const original: unknown = Reflect.get(client, method);
       if (typeof original !== 'function') continue;
-      client[method] = (...args: unknown[]) =>
-        original.apply(this.#client, args).then(
+      const guarded = (...args: unknown[]): Promise<unknown> =>
+        (Reflect.apply(original, client, args) as Promise<unknown>).then(
           (reply) => {
             this.#authError = undefined;
             return reply;
@@ -264,10 +316,14 @@ export class Engine extends EventEmitter<EngineEvents> {
             // ioredis passes HELLO's arguments as one array: [3, 'AUTH', user, password].
             const credentialsSent = method === 'auth' || args.flat().some((a) => String(a).toUpperCase() === 'AUTH');
             if (negotiation || !credentialsSent) throw error;
-            this.#authError = new AuthError(`Redis at ${this.#target} refused the credentials: ${message}`, { cause: error });
+            // The refusal is kept without its command: its arguments hold the password.
+            this.#authError = new AuthError(`Redis at ${this.#target} refused the credentials: ${message}`, {
+              cause: sanitizedCause(error),
+            });
             throw new Error('redis-kit: authentication refused, abandoning this connection');
           },
         );
+      Reflect.set(client, method, guarded);
     }
   }
 }
