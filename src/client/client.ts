@@ -140,6 +140,8 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     if (isBlocking(lower, args)) return this.lease((conn) => conn.sendCommand(lower, args, options));
     const lanes = this.#lanes;
     if (lanes === undefined) return Promise.reject(this.#memoryModeError());
+    // The drain starts a tick after close(); nothing new is taken meanwhile.
+    if (this.closed) return Promise.reject(this.closedError());
     if (this.#state === 'idle') this.#start();
     const command = new PendingCommand(lower, args, options?.buffer ?? false, timeoutMs ?? this.options.commandTimeoutMs, this.#stats);
     lanes.dispatch(command);
@@ -315,6 +317,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
         (isBlocking(name.toLowerCase(), args) ? `${name} blocks: run it inside lease()` : undefined);
       if (refusal !== undefined) return Promise.reject(new NotAllowedError(`in a pipeline: ${refusal}`));
     }
+    if (this.closed) return Promise.reject(this.closedError());
     if (this.#state === 'idle') this.#start();
     const command = new PendingCommand(atomic ? 'multi' : 'pipeline', [], false, this.options.commandTimeoutMs, this.#stats);
     command.batch = { commands, atomic };

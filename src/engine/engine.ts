@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import { classifyError, isReplyError, sanitizedCause } from './classify-error.js';
+import { classifyError, isReplyError, neverSent, sanitizedCause } from './classify-error.js';
 import { AuthError, ConnectError, ConnectionLostError, type RedisKitError } from '../errors.js';
 import type { IoredisClient } from './ioredis-client.js';
 
@@ -141,7 +141,14 @@ export class Engine extends EventEmitter<EngineEvents> {
       throw classifyError(error, atomic ? 'multi' : 'pipeline');
     }
     if (replies === null) return null;
-    return replies.map(([error, reply], i) => [error === null ? null : classifyError(error, commands[i]?.[0]), reply]);
+    const typed: BatchReplies = replies.map(([error, reply], i) => [error === null ? null : classifyError(error, commands[i]?.[0]), reply]);
+    // ioredis resolves a pipeline whose socket was unwritable or lost with a
+    // connection error per command: that is the batch failing, not the
+    // server answering, so it rejects (typed, and marked unsent when no
+    // command left, so a lane may send it again).
+    const lost = typed.flatMap(([error]) => (error instanceof ConnectionLostError || error instanceof ConnectError ? [error] : []));
+    if (lost.length > 0) throw lost.find((error) => !neverSent(error)) ?? lost[0];
+    return typed;
   }
 
   /**
