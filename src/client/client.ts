@@ -1,22 +1,22 @@
-import type { RedisCommander } from 'ioredis';
 import { callSafely } from '../lifecycle/call-safely.js';
 import { Lifecycle } from '../lifecycle/lifecycle.js';
 import { type ClientState, type ClientStats, CommandStats, collectStats } from './stats.js';
 import type { LeaseOptions } from '../lease/lease-options.js';
 import type { ClientEvents, CloseOptions, CreateRedisOptions, SendOptions } from './types.js';
-import { isBlocking, laneRefusal } from '../commands/command-table.js';
+import { isBlocking, laneBatchRefusal, laneRefusal } from '../commands/command-table.js';
 import { installCommands } from '../commands/install-commands.js';
-import { validTimeout } from '../commands/timeout-option.js';
+import { timeoutRefusal } from '../commands/timeout-option.js';
 import { loadConfig } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/options.js';
 import { diagnoseConnectFailure } from './connect-diagnosis.js';
 import { type ConnectReport, probeServer } from './connect-report.js';
 import { createConnections } from './connections.js';
+import { scanKeys } from './scan-keys.js';
+import type { LaneCommands } from './lane-commands.js';
 import type { BatchCommand, BatchReplies } from '../engine/engine.js';
 import { ClosedError, NotAllowedError, RedisKitError, RedisUnavailableError } from '../errors.js';
 import { type HealthReport, checkHealth } from '../observability/health.js';
 import { kConnectionFactory, kOwnResource, type OwnedResource } from './internal.js';
-import { escapeGlob } from '../keys/key-encoding.js';
 import type { Lease, LeaseContext, LeasedConnection } from '../lease/leased-connection.js';
 import { runLease } from '../lease/run-lease.js';
 import { Breaker } from '../pool/breaker.js';
@@ -128,12 +128,8 @@ export class RedisClient extends Lifecycle<ClientEvents> {
    * InvalidArgumentError.
    */
   sendCommand(name: string, args: unknown[], options?: SendOptions): Promise<unknown> {
-    let timeoutMs: number | undefined;
-    try {
-      timeoutMs = validTimeout('timeoutMs', options?.timeoutMs);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const badTimeout = timeoutRefusal('timeoutMs', options?.timeoutMs);
+    if (badTimeout !== undefined) return Promise.reject(badTimeout);
     const lower = name.toLowerCase();
     const refusal = laneRefusal(lower, args);
     if (refusal !== undefined) return Promise.reject(new NotAllowedError(refusal));
@@ -143,7 +139,13 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     // The drain starts a tick after close(); nothing new is taken meanwhile.
     if (this.closed) return Promise.reject(this.closedError());
     if (this.#state === 'idle') this.#start();
-    const command = new PendingCommand(lower, args, options?.buffer ?? false, timeoutMs ?? this.options.commandTimeoutMs, this.#stats);
+    const command = new PendingCommand(
+      lower,
+      args,
+      options?.buffer ?? false,
+      options?.timeoutMs ?? this.options.commandTimeoutMs,
+      this.#stats,
+    );
     lanes.dispatch(command);
     return command.promise;
   }
@@ -185,13 +187,9 @@ export class RedisClient extends Lifecycle<ClientEvents> {
    * with InvalidArgumentError, since it would remove the PING's deadline.
    */
   health(options: { timeoutMs?: number } = {}): Promise<HealthReport> {
-    let timeoutMs: number | undefined;
-    try {
-      timeoutMs = validTimeout('timeoutMs', options.timeoutMs);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return checkHealth(this, this.#factory?.target ?? 'memory (in-process)', timeoutMs ?? 1000);
+    const badTimeout = timeoutRefusal('timeoutMs', options.timeoutMs);
+    if (badTimeout !== undefined) return Promise.reject(badTimeout);
+    return checkHealth(this, this.#factory?.target ?? 'memory (in-process)', options.timeoutMs ?? 1000);
   }
 
   /**
@@ -200,18 +198,8 @@ export class RedisClient extends Lifecycle<ClientEvents> {
    * yielded). Uses SCAN, never KEYS, so the server is not blocked. In cluster
    * mode only one node is scanned: use a hash tag in `match` to keep keys on it.
    */
-  async *scanKeys(match: string, options: { count?: number } = {}): AsyncGenerator<string> {
-    const prefix = this.options.keyPrefix;
-    const pattern = escapeGlob(prefix) + match;
-    let cursor = '0';
-    do {
-      const [next, keys] = (await this.sendCommand('scan', [cursor, 'MATCH', pattern, 'COUNT', options.count ?? 500])) as [
-        string,
-        string[],
-      ];
-      cursor = next;
-      for (const key of keys) yield prefix !== '' && key.startsWith(prefix) ? key.slice(prefix.length) : key;
-    } while (cursor !== '0');
+  scanKeys(match: string, options: { count?: number } = {}): AsyncGenerator<string> {
+    return scanKeys(this, this.options.keyPrefix, match, options.count ?? 500);
   }
 
   /**
@@ -261,12 +249,8 @@ export class RedisClient extends Lifecycle<ClientEvents> {
    * (and the client stays open).
    */
   override close(options: CloseOptions = {}): Promise<void> {
-    try {
-      validTimeout('deadlineMs', options.deadlineMs);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return super.close(options);
+    const badDeadline = timeoutRefusal('deadlineMs', options.deadlineMs);
+    return badDeadline === undefined ? super.close(options) : Promise.reject(badDeadline);
   }
 
   /** Fails all pending work with `error` (or ClosedError) and drops every connection. Idempotent. */
@@ -311,12 +295,8 @@ export class RedisClient extends Lifecycle<ClientEvents> {
   #runBatch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
     const lanes = this.#lanes;
     if (lanes === undefined) return Promise.reject(this.#memoryModeError());
-    for (const [name, ...args] of commands) {
-      const refusal =
-        laneRefusal(name.toLowerCase(), args) ??
-        (isBlocking(name.toLowerCase(), args) ? `${name} blocks: run it inside lease()` : undefined);
-      if (refusal !== undefined) return Promise.reject(new NotAllowedError(`in a pipeline: ${refusal}`));
-    }
+    const refusal = laneBatchRefusal(commands);
+    if (refusal !== undefined) return Promise.reject(new NotAllowedError(refusal));
     if (this.closed) return Promise.reject(this.closedError());
     if (this.#state === 'idle') this.#start();
     const command = new PendingCommand(atomic ? 'multi' : 'pipeline', [], false, this.options.commandTimeoutMs, this.#stats);
@@ -336,28 +316,6 @@ export class RedisClient extends Lifecycle<ClientEvents> {
 }
 
 installCommands(RedisClient.prototype, new Set(['multi', 'pipeline']));
-
-type LaneCommands = Omit<
-  RedisCommander,
-  | 'multi'
-  | 'pipeline'
-  | 'watch'
-  | 'unwatch'
-  | 'exec'
-  | 'discard'
-  | 'select'
-  | 'subscribe'
-  | 'psubscribe'
-  | 'ssubscribe'
-  | 'unsubscribe'
-  | 'punsubscribe'
-  | 'sunsubscribe'
-  | 'monitor'
-  | 'quit'
-  | 'auth'
-  | 'hello'
-  | 'reset'
->;
 
 // Declaration merging gives the class every command's type; installCommands gives the bodies.
 export interface RedisClient extends LaneCommands {}

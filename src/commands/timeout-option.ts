@@ -20,3 +20,14 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   return `a value of type ${typeof value}`;
 }
+
+/** {@link validTimeout} for methods that reject rather than throw: the error, or undefined when `value` is fine. */
+export function timeoutRefusal(option: string, value: unknown): InvalidArgumentError | undefined {
+  try {
+    validTimeout(option, value);
+    return undefined;
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) return error;
+    throw error;
+  }
+}

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
+import { guardAuth } from './auth-guard.js';
 import { classifyError, isReplyError, neverSent, sanitizedCause } from './classify-error.js';
 import { AuthError, ConnectError, ConnectionLostError, type RedisKitError } from '../errors.js';
 import type { IoredisClient } from './ioredis-client.js';
@@ -58,7 +59,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     super();
     this.#client = client;
     this.#target = target;
-    this.#guardAuth();
+    guardAuth(client, target, (refusal) => {
+      this.#authError = refusal;
+    });
     client.on('ready', () => {
       this.#wasReady = true;
       this.#lastError = undefined;
@@ -296,41 +299,5 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (error instanceof Error && isReplyError(error)) return classifyError(error);
     const message = error instanceof Error ? error.message : String(error);
     return new ConnectError(this.#target, `cannot reach Redis at ${this.#target}: ${message}`, { cause: sanitizedCause(error) });
-  }
-
-  /**
-   * ioredis only warns when AUTH is refused by a server whose default user has
-   * no password, and keeps using the (unauthenticated) connection. redis-kit
-   * never uses a connection whose AUTH failed: it turns every refusal into a
-   * fatal handshake error, which closes the socket. Protocol negotiation
-   * errors (a server without RESP3) are passed through untouched so the
-   * engine can fall back to RESP2.
-   */
-  #guardAuth(): void {
-    const client = this.#client;
-    for (const method of ['hello', 'auth'] as const) {
-      const original: unknown = Reflect.get(client, method);
-      if (typeof original !== 'function') continue;
-      const guarded = (...args: unknown[]): Promise<unknown> =>
-        (Reflect.apply(original, client, args) as Promise<unknown>).then(
-          (reply) => {
-            this.#authError = undefined;
-            return reply;
-          },
-          (error: unknown) => {
-            const message = error instanceof Error ? error.message : String(error);
-            const negotiation = /NOPROTO|unknown command .?hello/i.test(message);
-            // ioredis passes HELLO's arguments as one array: [3, 'AUTH', user, password].
-            const credentialsSent = method === 'auth' || args.flat().some((a) => String(a).toUpperCase() === 'AUTH');
-            if (negotiation || !credentialsSent) throw error;
-            // The refusal is kept without its command: its arguments hold the password.
-            this.#authError = new AuthError(`Redis at ${this.#target} refused the credentials: ${message}`, {
-              cause: sanitizedCause(error),
-            });
-            throw new Error('redis-kit: authentication refused, abandoning this connection');
-          },
-        );
-      Reflect.set(client, method, guarded);
-    }
   }
 }
