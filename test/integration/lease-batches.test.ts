@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CommandTimeoutError } from '../../src/index.js';
+import { CommandTimeoutError, InvalidArgumentError } from '../../src/index.js';
 import { type RedisServer, startRedis, withTimeout } from '../helpers/index.js';
 import { kitFor, settle } from '../helpers/kit.js';
 
@@ -48,6 +48,24 @@ describe("a lease's pipeline() and multi() go through the same bookkeeping as it
     const next = await redis.lease(async (c) => ({ id: c.connectionId, reply: await c.set('after-subscribe', '1') }));
     assert.notEqual(next.id, first, 'a fresh connection');
     assert.equal(next.reply, 'OK', 'it takes ordinary commands');
+  });
+
+  it("a lease command's timeoutMs that is not a finite number ≥ 0 is refused, also on a paused server", async () => {
+    await using redis = kitFor(server, { commandTimeoutMs: 300 });
+    await redis.lease(async (c) => {
+      await c.ping();
+      await server.pause();
+      try {
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, -5, '100']) {
+          // Before the check this hung: a non-finite deadline is never armed.
+          const result = await withTimeout(settle(c.sendCommand('get', ['k'], { timeoutMs: bad as number })), 3000, `timeoutMs ${bad}`);
+          assert.ok(!result.ok && result.error instanceof InvalidArgumentError, String(!result.ok && result.error));
+          assert.match(result.error.message, /timeoutMs/);
+        }
+      } finally {
+        await server.resume();
+      }
+    });
   });
 
   it('a lease batch on a paused server ends at its deadline, and its connection is destroyed', async () => {
