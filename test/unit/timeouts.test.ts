@@ -34,7 +34,7 @@ describe('a timeout that is not a finite number ≥ 0 is refused at the call', (
     }
   });
 
-  it('sendCommand, lease, lease commands, health and close reject with the typed error', async () => {
+  it('sendCommand, lease, health and close reject with the typed error (lease commands: lease-batches.test.ts)', async () => {
     const redis = offlineClient();
     try {
       for (const value of BAD) {
