@@ -1,7 +1,9 @@
 /**
  * Every error redis-kit throws is a {@link RedisKitError} with a stable `code`.
  * Callers branch on the subclass (`instanceof`) or on `code`; the message is for
- * humans and may change. The original error is always kept as `cause`.
+ * humans and may change. What caused it is kept as `cause`: for an engine
+ * error, a sanitized copy (name, message, errno code), since the engine's own
+ * error carries the command's arguments, and AUTH's hold the password.
  *
  * Messages never contain secrets: anything built from configuration goes
  * through the redaction in `config/redact.ts` first.

@@ -1,22 +1,23 @@
-import { EventEmitter } from 'node:events';
-import type { RedisCommander } from 'ioredis';
 import { callSafely } from '../lifecycle/call-safely.js';
+import { Lifecycle } from '../lifecycle/lifecycle.js';
 import { type ClientState, type ClientStats, CommandStats, collectStats } from './stats.js';
 import type { LeaseOptions } from '../lease/lease-options.js';
 import type { ClientEvents, CloseOptions, CreateRedisOptions, SendOptions } from './types.js';
-import { isBlocking, laneRefusal } from '../commands/command-table.js';
+import { isBlocking, laneBatchRefusal, laneRefusal } from '../commands/command-table.js';
 import { installCommands } from '../commands/install-commands.js';
+import { timeoutRefusal } from '../commands/timeout-option.js';
 import { loadConfig } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/options.js';
 import { diagnoseConnectFailure } from './connect-diagnosis.js';
 import { type ConnectReport, probeServer } from './connect-report.js';
 import { createConnections } from './connections.js';
+import { scanKeys } from './scan-keys.js';
+import type { LaneCommands } from './lane-commands.js';
 import type { BatchCommand, BatchReplies } from '../engine/engine.js';
-import { ClosedError, NotAllowedError, RedisUnavailableError } from '../errors.js';
+import { ClosedError, NotAllowedError, RedisKitError, RedisUnavailableError } from '../errors.js';
 import { type HealthReport, checkHealth } from '../observability/health.js';
 import { kConnectionFactory, kOwnResource, type OwnedResource } from './internal.js';
-import { escapeGlob } from '../keys/key-encoding.js';
-import type { Lease, LeaseContext } from '../lease/leased-connection.js';
+import type { Lease, LeaseContext, LeasedConnection } from '../lease/leased-connection.js';
 import { runLease } from '../lease/run-lease.js';
 import { Breaker } from '../pool/breaker.js';
 import { monotonicClock } from '../pool/clock.js';
@@ -31,11 +32,12 @@ import type { ConnectionFactory } from '../topology/connection-factory.js';
 /**
  * The redis-kit client: ordinary commands over multiplexed lanes, exclusive
  * leases for transactions and blocking commands, a breaker in front of both.
- * Lifecycle in undici's manner: `close()` drains, `destroy()` fails pending
- * work, both idempotent; `await using` closes it.
+ * Lifecycle in undici's manner (the {@link Lifecycle} base): `close()`
+ * drains, `destroy()` fails pending work, both idempotent; `await using`
+ * closes it.
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface merged below types the command methods installCommands puts on the prototype.
-export class RedisClient extends EventEmitter<ClientEvents> {
+export class RedisClient extends Lifecycle<ClientEvents> {
   /** The effective configuration (environment, then options, then defaults). Contains secrets: log `redacted(redis.options)`. */
   readonly options: ResolvedConfig;
   readonly #factory: ConnectionFactory | undefined;
@@ -46,8 +48,10 @@ export class RedisClient extends EventEmitter<ClientEvents> {
   readonly #stats: CommandStats;
   readonly #leaseContext: LeaseContext;
   readonly #resources = new Set<OwnedResource>();
-  #state: ClientState = 'idle';
-  #closing: Promise<void> | undefined;
+  /** Leases in progress, so destroy() fails what they wait for at once (a BLPOP 0 has no deadline to cancel). */
+  readonly #leases = new Set<LeasedConnection>();
+  /** Where the client is while open; closing/closed/destroyed come from the lifecycle. */
+  #state: 'idle' | 'connecting' | 'ready' = 'idle';
   #maintenance: NodeJS.Timeout | undefined;
 
   constructor(options: CreateRedisOptions = {}) {
@@ -65,9 +69,15 @@ export class RedisClient extends EventEmitter<ClientEvents> {
       },
     });
     this.#stats = new CommandStats(() => {
-      if (this.#closing !== undefined) this.#lanes?.checkDrained();
+      if (this.closed) this.#lanes?.checkDrained();
     });
-    this.#leaseContext = { deadlines: this.#deadlines, observer: this.#stats, commandTimeoutMs: config.commandTimeoutMs, db: config.db };
+    this.#leaseContext = {
+      deadlines: this.#deadlines,
+      observer: this.#stats,
+      commandTimeoutMs: config.commandTimeoutMs,
+      db: config.db,
+      live: this.#leases,
+    };
     if (config.mode === 'memory') return;
     const parts = createConnections(config, {
       breaker: this.#breaker,
@@ -84,7 +94,8 @@ export class RedisClient extends EventEmitter<ClientEvents> {
   }
 
   get state(): ClientState {
-    return this.#state;
+    const lifecycle = this.lifecycleState;
+    return lifecycle === 'open' ? this.#state : lifecycle;
   }
 
   /** True while the breaker is open: commands fail at once with RedisUnavailableError. */
@@ -99,7 +110,7 @@ export class RedisClient extends EventEmitter<ClientEvents> {
    */
   async connect(): Promise<ConnectReport> {
     const { lanes, pool } = this.#parts();
-    if (this.#closing !== undefined) throw new ClosedError();
+    if (this.closed) throw new ClosedError();
     this.#start();
     try {
       await lanes.connect();
@@ -107,18 +118,26 @@ export class RedisClient extends EventEmitter<ClientEvents> {
     } catch (error) {
       throw diagnoseConnectFailure(error, this.#factory?.target ?? '', this.options.mode);
     }
-    this.#state = 'ready';
+    if (this.#state === 'connecting') this.#state = 'ready';
     return probeServer(this, this.#factory?.target ?? '', this.options.mode);
   }
 
-  /** Sends any command by name. The generated methods (`get`, `hset`, …) call this. */
+  /**
+   * Sends any command by name. The generated methods (`get`, `hset`, …) call
+   * this. A `timeoutMs` that is not a finite number ≥ 0 is refused with
+   * InvalidArgumentError.
+   */
   sendCommand(name: string, args: unknown[], options?: SendOptions): Promise<unknown> {
+    const badTimeout = timeoutRefusal('timeoutMs', options?.timeoutMs);
+    if (badTimeout !== undefined) return Promise.reject(badTimeout);
     const lower = name.toLowerCase();
     const refusal = laneRefusal(lower, args);
     if (refusal !== undefined) return Promise.reject(new NotAllowedError(refusal));
     if (isBlocking(lower, args)) return this.lease((conn) => conn.sendCommand(lower, args, options));
     const lanes = this.#lanes;
     if (lanes === undefined) return Promise.reject(this.#memoryModeError());
+    // The drain starts a tick after close(); nothing new is taken meanwhile.
+    if (this.closed) return Promise.reject(this.closedError());
     if (this.#state === 'idle') this.#start();
     const command = new PendingCommand(
       lower,
@@ -135,23 +154,24 @@ export class RedisClient extends EventEmitter<ClientEvents> {
    * Lends a connection to `fn` for WATCH/MULTI, blocking commands, SELECT or
    * anything else that needs a connection to itself. The connection always
    * comes back, also when `fn` throws or the signal fires; it is reset (or
-   * destroyed and replaced) before it is lent again.
+   * destroyed and replaced) before it is lent again. A `timeoutMs` that is
+   * not a finite number ≥ 0 is refused with InvalidArgumentError.
    */
   async lease<T>(fn: (connection: Lease) => Promise<T>, options: LeaseOptions = {}): Promise<T> {
     const { pool } = this.#parts();
-    if (this.#closing !== undefined) throw new ClosedError();
+    if (this.closed) throw new ClosedError();
     if (this.#state === 'idle') this.#start();
     return runLease(pool, this.#leaseContext, fn, options);
   }
 
   /** A pipeline over a lane: commands are recorded, then written together on `exec()`. */
   pipeline(): ChainablePipeline {
-    return new Pipeline((commands, atomic) => this.#runBatch(commands, atomic), false) as unknown as ChainablePipeline;
+    return new Pipeline((commands, atomic) => this.#runBatch(commands, atomic), false);
   }
 
   /** A MULTI/EXEC transaction over a lane. For WATCH, use `lease()` and `conn.multi()`. */
   multi(): ChainablePipeline {
-    return new Pipeline((commands, atomic) => this.#runBatch(commands, atomic), true) as unknown as ChainablePipeline;
+    return new Pipeline((commands, atomic) => this.#runBatch(commands, atomic), true);
   }
 
   /** Defines a Lua script once; `script.run(redis, keys, args)` runs it by EVALSHA with a NOSCRIPT fallback. */
@@ -160,10 +180,15 @@ export class RedisClient extends EventEmitter<ClientEvents> {
   }
 
   /**
-   * Whether Redis answers now: a PING under `timeoutMs` (default 1000). Never
-   * throws; a failure is reported in the result, with its error code.
+   * Whether Redis answers now: a PING under `timeoutMs` (default 1000). A
+   * Redis failure never rejects: it is reported in the result, with its
+   * error code. A bad argument is a programming error and does reject: a
+   * `timeoutMs` that is not a finite number ≥ 0 (NaN, Infinity, a string)
+   * with InvalidArgumentError, since it would remove the PING's deadline.
    */
   health(options: { timeoutMs?: number } = {}): Promise<HealthReport> {
+    const badTimeout = timeoutRefusal('timeoutMs', options.timeoutMs);
+    if (badTimeout !== undefined) return Promise.reject(badTimeout);
     return checkHealth(this, this.#factory?.target ?? 'memory (in-process)', options.timeoutMs ?? 1000);
   }
 
@@ -173,18 +198,8 @@ export class RedisClient extends EventEmitter<ClientEvents> {
    * yielded). Uses SCAN, never KEYS, so the server is not blocked. In cluster
    * mode only one node is scanned: use a hash tag in `match` to keep keys on it.
    */
-  async *scanKeys(match: string, options: { count?: number } = {}): AsyncGenerator<string> {
-    const prefix = this.options.keyPrefix;
-    const pattern = escapeGlob(prefix) + match;
-    let cursor = '0';
-    do {
-      const [next, keys] = (await this.sendCommand('scan', [cursor, 'MATCH', pattern, 'COUNT', options.count ?? 500])) as [
-        string,
-        string[],
-      ];
-      cursor = next;
-      for (const key of keys) yield prefix !== '' && key.startsWith(prefix) ? key.slice(prefix.length) : key;
-    } while (cursor !== '0');
+  scanKeys(match: string, options: { count?: number } = {}): AsyncGenerator<string> {
+    return scanKeys(this, this.options.keyPrefix, match, options.count ?? 500);
   }
 
   /**
@@ -194,7 +209,7 @@ export class RedisClient extends EventEmitter<ClientEvents> {
    * closing services leaves nothing behind on the client.
    */
   [kOwnResource](resource: OwnedResource): () => void {
-    if (this.#closing !== undefined) {
+    if (this.closed) {
       void resource.close();
       return () => undefined;
     }
@@ -212,7 +227,7 @@ export class RedisClient extends EventEmitter<ClientEvents> {
   /** Counts and summaries of everything the client did; see {@link ClientStats}. */
   stats(): ClientStats {
     return collectStats({
-      state: this.#state,
+      state: this.state,
       options: this.options,
       breaker: this.#breaker,
       commands: this.#stats,
@@ -226,46 +241,37 @@ export class RedisClient extends EventEmitter<ClientEvents> {
     this.#pool?.runMaintenance();
   }
 
-  /** Stops taking work, lets in-flight work and leases finish, then QUITs. Idempotent. */
-  close(options: CloseOptions = {}): Promise<void> {
-    if (this.#closing !== undefined) return this.#closing;
-    this.#state = 'closing';
-    clearInterval(this.#maintenance);
-    const graceful = (async () => {
-      await Promise.all([this.#lanes?.drain(), this.#pool?.drain()]);
-      await Promise.all([this.#lanes?.close(false), this.#pool?.close(false), ...[...this.#resources].map((r) => r.close())]);
-    })();
-    let work: Promise<void> = graceful;
-    if (options.deadlineMs !== undefined) {
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          this.#forceClose(new ClosedError(`close() deadline of ${options.deadlineMs} ms passed; dropping unfinished work`));
-          resolve();
-        }, options.deadlineMs);
-      });
-      work = Promise.race([graceful, deadline]).finally(() => clearTimeout(timer));
-    }
-    this.#closing = work.then(() => {
-      if (this.#state !== 'destroyed') this.#state = 'closed';
-    });
-    return this.#closing;
+  /**
+   * Stops taking work, lets in-flight work and leases finish, then QUITs.
+   * Idempotent. Every step is bounded: commands by their deadlines, each
+   * QUIT by `connectTimeoutMs` (then the socket is dropped). A `deadlineMs`
+   * that is not a finite number ≥ 0 is refused with InvalidArgumentError
+   * (and the client stays open).
+   */
+  override close(options: CloseOptions = {}): Promise<void> {
+    const badDeadline = timeoutRefusal('deadlineMs', options.deadlineMs);
+    return badDeadline === undefined ? super.close(options) : Promise.reject(badDeadline);
   }
 
   /** Fails all pending work with `error` (or ClosedError) and drops every connection. Idempotent. */
-  destroy(error?: Error): void {
-    if (this.#state === 'destroyed') return;
-    this.#closing ??= Promise.resolve();
-    this.#forceClose(error ?? new ClosedError('the client was destroyed'));
+  override destroy(error?: Error): void {
+    super.destroy(error ?? new ClosedError('the client was destroyed'));
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
-
-  #forceClose(error: Error): void {
-    this.#state = 'destroyed';
+  protected override async onClose(): Promise<void> {
     clearInterval(this.#maintenance);
+    await Promise.all([this.#lanes?.drain(), this.#pool?.drain()]);
+    await Promise.all([this.#lanes?.close(false), this.#pool?.close(false), ...[...this.#resources].map((r) => r.close())]);
+  }
+
+  protected override onDestroy(reason: Error): void {
+    // Callers only ever see typed errors, also when destroy() was given a plain one.
+    const error =
+      reason instanceof RedisKitError ? reason : new ClosedError(`the client was destroyed: ${reason.message}`, { cause: reason });
+    clearInterval(this.#maintenance);
+    // Leases first: a command they wait for (a BLPOP 0, a batch) fails now,
+    // not when the engine notices its socket is gone.
+    for (const lease of [...this.#leases]) lease.end(error);
     void this.#lanes?.close(true);
     void this.#pool?.close(true);
     for (const resource of this.#resources) resource.destroy(error);
@@ -279,7 +285,7 @@ export class RedisClient extends EventEmitter<ClientEvents> {
   }
 
   #start(): void {
-    if (this.#state !== 'idle') return;
+    if (this.#state !== 'idle' || this.closed) return;
     this.#state = 'connecting';
     const interval = Math.min(1000, Math.max(100, this.options.idleTimeoutMs / 4));
     this.#maintenance = setInterval(() => this.#pool?.runMaintenance(), interval);
@@ -289,12 +295,9 @@ export class RedisClient extends EventEmitter<ClientEvents> {
   #runBatch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
     const lanes = this.#lanes;
     if (lanes === undefined) return Promise.reject(this.#memoryModeError());
-    for (const [name, ...args] of commands) {
-      const refusal =
-        laneRefusal(name.toLowerCase(), args) ??
-        (isBlocking(name.toLowerCase(), args) ? `${name} blocks: run it inside lease()` : undefined);
-      if (refusal !== undefined) return Promise.reject(new NotAllowedError(`in a pipeline: ${refusal}`));
-    }
+    const refusal = laneBatchRefusal(commands);
+    if (refusal !== undefined) return Promise.reject(new NotAllowedError(refusal));
+    if (this.closed) return Promise.reject(this.closedError());
     if (this.#state === 'idle') this.#start();
     const command = new PendingCommand(atomic ? 'multi' : 'pipeline', [], false, this.options.commandTimeoutMs, this.#stats);
     command.batch = { commands, atomic };
@@ -312,29 +315,7 @@ export class RedisClient extends EventEmitter<ClientEvents> {
   }
 }
 
-installCommands(RedisClient.prototype as unknown as Parameters<typeof installCommands>[0], new Set(['multi', 'pipeline']));
-
-type LaneCommands = Omit<
-  RedisCommander,
-  | 'multi'
-  | 'pipeline'
-  | 'watch'
-  | 'unwatch'
-  | 'exec'
-  | 'discard'
-  | 'select'
-  | 'subscribe'
-  | 'psubscribe'
-  | 'ssubscribe'
-  | 'unsubscribe'
-  | 'punsubscribe'
-  | 'sunsubscribe'
-  | 'monitor'
-  | 'quit'
-  | 'auth'
-  | 'hello'
-  | 'reset'
->;
+installCommands(RedisClient.prototype, new Set(['multi', 'pipeline']));
 
 // Declaration merging gives the class every command's type; installCommands gives the bodies.
 export interface RedisClient extends LaneCommands {}

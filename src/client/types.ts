@@ -13,12 +13,27 @@ export interface CreateRedisOptions extends RedisKitOptions {
 export interface SendOptions {
   /** Reply as Buffers instead of strings. */
   buffer?: boolean;
-  /** This command's deadline (queued + on the wire), overriding commandTimeoutMs. */
+  /**
+   * This command's deadline (queued + on the wire) in ms, overriding
+   * commandTimeoutMs. A finite number ≥ 0: NaN, Infinity, a negative number
+   * or a string is refused with InvalidArgumentError.
+   */
   timeoutMs?: number;
 }
 
 export interface CloseOptions {
-  /** Destroy whatever is still open after this many ms. Default: wait for all work to finish. */
+  /**
+   * Destroy whatever is still open after this many ms (a finite number ≥ 0;
+   * anything else is refused with InvalidArgumentError and the client stays
+   * open).
+   *
+   * Default: no deadline, and still bounded: in-flight commands and
+   * pipelines end at their `commandTimeoutMs`, and each connection's QUIT
+   * waits at most `connectTimeoutMs` (default 5000 ms) before its socket is
+   * dropped, so a paused server cannot hang `close()`. Only lease callbacks
+   * still running (your code, e.g. a `BLPOP … 0`) are waited for without a
+   * bound: pass `deadlineMs` when they may not end.
+   */
   deadlineMs?: number;
 }
 

@@ -56,6 +56,16 @@ export function laneRefusal(name: string, args: readonly unknown[]): string | un
   return undefined;
 }
 
+/** Why a batch (pipeline or MULTI) may not run on a shared lane, or undefined when it may. */
+export function laneBatchRefusal(commands: readonly (readonly [string, ...unknown[]])[]): string | undefined {
+  for (const [method, ...args] of commands) {
+    const name = method.toLowerCase();
+    const refusal = laneRefusal(name, args) ?? (isBlocking(name, args) ? `${method} blocks: run it inside lease()` : undefined);
+    if (refusal !== undefined) return `in a pipeline: ${refusal}`;
+  }
+  return undefined;
+}
+
 /**
  * Whether a command blocks its connection. XREAD and XREADGROUP only block
  * with a BLOCK argument; the others always may.

@@ -15,6 +15,7 @@ export type BatchRunner = (commands: BatchCommand[], atomic: boolean) => Promise
  *
  * Each reply error is a typed redis-kit error (WRONGTYPE → WrongTypeError …).
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface merged below types the command methods installChainableCommands puts on the prototype.
 export class Pipeline implements CommandRecorder {
   readonly #commands: BatchCommand[] = [];
   readonly #run: BatchRunner;
@@ -52,6 +53,10 @@ export class Pipeline implements CommandRecorder {
 }
 
 installChainableCommands(Pipeline.prototype);
+
+// Declaration merging gives the class every chainable command's type (each
+// returns the pipeline); installChainableCommands gives the bodies.
+export interface Pipeline extends ChainableCommander {}
 
 /** The pipeline as callers see it: every command, chainable, typed by ioredis. */
 export type ChainablePipeline = ChainableCommander & { exec(): Promise<BatchReplies | null>; readonly length: number };

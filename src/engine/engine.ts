@@ -1,12 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import { classifyError, isReplyError } from './classify-error.js';
-import { AuthError, ConnectError, type RedisKitError } from '../errors.js';
+import { guardAuth } from './auth-guard.js';
+import { classifyError, isReplyError, neverSent, sanitizedCause } from './classify-error.js';
+import { AuthError, ConnectError, ConnectionLostError, type RedisKitError } from '../errors.js';
 import type { IoredisClient } from './ioredis-client.js';
 
 /** One command of a batch: its name, then its arguments. */
 export type BatchCommand = [name: string, ...args: unknown[]];
-/** A batch's replies, one `[error, reply]` pair per command, as ioredis gives them. */
+/** A batch's replies, one `[error, reply]` pair per command; each error is a typed redis-kit error. */
 export type BatchReplies = [error: Error | null, reply: unknown][];
 
 export interface EngineEvents {
@@ -29,6 +30,9 @@ export type EngineMessageListener = (channel: Buffer, payload: Buffer, pattern: 
 const EMPTY = Buffer.alloc(0);
 
 let nextId = 1;
+
+/** QUIT's bound when the client has no connect timeout of its own (ioredis's default connectTimeout). */
+const DEFAULT_QUIT_TIMEOUT_MS = 10_000;
 
 /** Where Redis publishes client-side-caching invalidations for RESP2 connections. */
 export const INVALIDATION_CHANNEL = '__redis__:invalidate';
@@ -55,7 +59,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     super();
     this.#client = client;
     this.#target = target;
-    this.#guardAuth();
+    guardAuth(client, target, (refusal) => {
+      this.#authError = refusal;
+    });
     client.on('ready', () => {
       this.#wasReady = true;
       this.#lastError = undefined;
@@ -96,22 +102,56 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.#lastError;
   }
 
-  /** Sends one command; the reply is a string/number/array, or Buffers when `buffer`. */
+  /**
+   * Sends one command; the reply is a string/number/array, or Buffers when
+   * `buffer`. Rejects only with typed redis-kit errors, whose causes hold no
+   * command arguments.
+   */
   send(name: string, args: unknown[], buffer = false): Promise<unknown> {
-    const client = this.#client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    let reply: Promise<unknown>;
+    try {
+      reply = this.#dispatch(name, args, buffer);
+    } catch (error) {
+      return Promise.reject(classifyError(error, name));
+    }
+    return reply.catch((error: unknown) => {
+      throw classifyError(error, name);
+    });
+  }
+
+  #dispatch(name: string, args: unknown[], buffer: boolean): Promise<unknown> {
     // The named methods, not call()/callBuffer(): ioredis's auto-pipelining
     // drops the command name of callBuffer(), and the named methods carry each
     // command's argument transformers (HSET with an object, MSET with a Map).
-    const method = viaCall.has(name) ? undefined : client[buffer ? `${name}Buffer` : name];
-    if (typeof method === 'function') return method.apply(this.#client, args);
-    const call = client[buffer ? 'callBuffer' : 'call'] as (...args: unknown[]) => Promise<unknown>;
-    return call.call(this.#client, name, ...args);
+    const method: unknown = viaCall.has(name) ? undefined : Reflect.get(this.#client, buffer ? `${name}Buffer` : name);
+    if (typeof method === 'function') return Reflect.apply(method, this.#client, args);
+    return buffer
+      ? this.#client.callBuffer(name, ...(args as (string | Buffer | number)[]))
+      : this.#client.call(name, ...(args as (string | Buffer | number)[]));
   }
 
-  /** Sends commands back to back; `atomic` wraps them in MULTI/EXEC. Resolves null when EXEC aborted (WATCH). */
-  batch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
-    const builder = atomic ? this.#client.multi(commands as string[][]) : this.#client.pipeline(commands as string[][]);
-    return builder.exec() as Promise<BatchReplies | null>;
+  /**
+   * Sends commands back to back; `atomic` wraps them in MULTI/EXEC. Resolves
+   * null when EXEC aborted (WATCH). Per-command errors and the rejection are
+   * typed redis-kit errors.
+   */
+  async batch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
+    let replies: [Error | null, unknown][] | null;
+    try {
+      const builder = atomic ? this.#client.multi(commands) : this.#client.pipeline(commands);
+      replies = await builder.exec();
+    } catch (error) {
+      throw classifyError(error, atomic ? 'multi' : 'pipeline');
+    }
+    if (replies === null) return null;
+    const typed: BatchReplies = replies.map(([error, reply], i) => [error === null ? null : classifyError(error, commands[i]?.[0]), reply]);
+    // ioredis resolves a pipeline whose socket was unwritable or lost with a
+    // connection error per command: that is the batch failing, not the
+    // server answering, so it rejects (typed, and marked unsent when no
+    // command left, so a lane may send it again).
+    const lost = typed.flatMap(([error]) => (error instanceof ConnectionLostError || error instanceof ConnectError ? [error] : []));
+    if (lost.length > 0) throw lost.find((error) => !neverSent(error)) ?? lost[0];
+    return typed;
   }
 
   /**
@@ -216,16 +256,38 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
   }
 
-  /** Graceful close: QUIT after what was written has been answered. */
-  async quit(): Promise<void> {
+  /**
+   * Graceful close: QUIT after what was written has been answered, waiting at
+   * most `timeoutMs` (default: the connection's connect timeout,
+   * `connectTimeoutMs`) for the reply. A paused or blackholed server never
+   * answers: then, as when QUIT fails, the socket is dropped, so this always
+   * settles, and never rejects.
+   */
+  async quit(timeoutMs = this.#quitTimeoutMs()): Promise<void> {
     if (this.isEnded) return;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), timeoutMs);
+    });
     try {
-      await this.#client.quit();
+      const outcome = await Promise.race([this.#client.quit(), expired]);
+      if (outcome === 'expired') {
+        this.#lastError = new ConnectionLostError(`QUIT was not answered within ${timeoutMs} ms; the connection was dropped`);
+        this.destroy();
+      }
     } catch (error) {
       // QUIT on a dead socket fails; the goal (no connection) is met either way.
       this.#lastError = classifyError(error, 'quit');
       this.destroy();
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  #quitTimeoutMs(): number {
+    const client = this.#client;
+    const configured = client instanceof Redis ? client.options.connectTimeout : client.options.redisOptions?.connectTimeout;
+    return configured !== undefined && Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_QUIT_TIMEOUT_MS;
   }
 
   /** Drops the socket at once; whatever is in flight fails. */
@@ -236,38 +298,6 @@ export class Engine extends EventEmitter<EngineEvents> {
   #connectionError(error: unknown): RedisKitError {
     if (error instanceof Error && isReplyError(error)) return classifyError(error);
     const message = error instanceof Error ? error.message : String(error);
-    return new ConnectError(this.#target, `cannot reach Redis at ${this.#target}: ${message}`, { cause: error });
-  }
-
-  /**
-   * ioredis only warns when AUTH is refused by a server whose default user has
-   * no password, and keeps using the (unauthenticated) connection. redis-kit
-   * never uses a connection whose AUTH failed: it turns every refusal into a
-   * fatal handshake error, which closes the socket. Protocol negotiation
-   * errors (a server without RESP3) are passed through untouched so the
-   * engine can fall back to RESP2.
-   */
-  #guardAuth(): void {
-    const client = this.#client as unknown as Record<string, unknown>;
-    for (const method of ['hello', 'auth'] as const) {
-      const original = client[method] as ((...args: unknown[]) => Promise<unknown>) | undefined;
-      if (typeof original !== 'function') continue;
-      client[method] = (...args: unknown[]) =>
-        original.apply(this.#client, args).then(
-          (reply) => {
-            this.#authError = undefined;
-            return reply;
-          },
-          (error: unknown) => {
-            const message = error instanceof Error ? error.message : String(error);
-            const negotiation = /NOPROTO|unknown command .?hello/i.test(message);
-            // ioredis passes HELLO's arguments as one array: [3, 'AUTH', user, password].
-            const credentialsSent = method === 'auth' || args.flat().some((a) => String(a).toUpperCase() === 'AUTH');
-            if (negotiation || !credentialsSent) throw error;
-            this.#authError = new AuthError(`Redis at ${this.#target} refused the credentials: ${message}`, { cause: error });
-            throw new Error('redis-kit: authentication refused, abandoning this connection');
-          },
-        );
-    }
+    return new ConnectError(this.#target, `cannot reach Redis at ${this.#target}: ${message}`, { cause: sanitizedCause(error) });
   }
 }

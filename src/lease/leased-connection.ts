@@ -1,6 +1,8 @@
 import type { RedisCommander } from 'ioredis';
 import { blockingTimeoutMs, isBlocking } from '../commands/command-table.js';
 import { installCommands } from '../commands/install-commands.js';
+import { validTimeout } from '../commands/timeout-option.js';
+import type { BatchCommand, BatchReplies } from '../engine/engine.js';
 import { ClosedError } from '../errors.js';
 import type { Deadlines } from '../pool/deadlines.js';
 import type { PooledConnection, ReleaseState } from '../pool/pooled-connection.js';
@@ -31,6 +33,8 @@ export interface LeaseContext {
   commandTimeoutMs: number;
   /** The database connections are configured for; SELECT away from it is undone on release. */
   db: number;
+  /** Leases in progress: a lease is in it from lending until {@link LeasedConnection.end}. */
+  live: Set<LeasedConnection>;
 }
 
 /**
@@ -41,6 +45,7 @@ export interface LeaseContext {
  * destruction when a command left state that cannot be undone or a reply is
  * still in flight.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface merged below types the command methods installCommands puts on the prototype.
 export class LeasedConnection {
   readonly #connection: PooledConnection;
   readonly #context: LeaseContext;
@@ -56,6 +61,7 @@ export class LeasedConnection {
     this.#connection = connection;
     this.#context = context;
     this.#db = context.db;
+    context.live.add(this);
   }
 
   /** The pool's id for this connection (stable across leases; useful in logs). */
@@ -63,20 +69,19 @@ export class LeasedConnection {
     return this.#connection.engine.id;
   }
 
-  sendCommand(name: string, args: unknown[], options?: { buffer?: boolean; timeoutMs?: number }): Promise<unknown> {
+  sendCommand(name: string, args: unknown[], options?: LeaseSendOptions): Promise<unknown> {
     if (this.#ended) return Promise.reject(this.#endError());
+    let timeoutMs: number | undefined;
+    try {
+      timeoutMs = validTimeout('timeoutMs', options?.timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const lower = name.toLowerCase();
     this.#track(lower, args);
-    const timeoutMs =
-      options?.timeoutMs ??
-      (isBlocking(lower, args) ? blockingTimeoutMs(lower, args) + this.#context.commandTimeoutMs : this.#context.commandTimeoutMs);
+    timeoutMs ??= this.#commandTimeout(lower, args);
     const command = new PendingCommand(lower, args, options?.buffer ?? false, timeoutMs, this.#context.observer);
-    this.#inFlight.add(command);
-    this.#context.deadlines.arm(command, timeoutMs, command.startedAt);
-    this.#connection.engine.send(lower, args, command.buffer).then(
-      (reply) => this.#landed(command, reply, undefined),
-      (error: unknown) => this.#landed(command, undefined, error ?? new Error('unknown failure')),
-    );
+    this.#start(command, this.#connection.engine.send(lower, args, command.buffer));
     return command.promise;
   }
 
@@ -95,8 +100,10 @@ export class LeasedConnection {
    * ClosedError); a reply still in flight makes the connection unusable.
    */
   end(reason?: Error): ReleaseState {
+    // The first reason wins: a lease failed by destroy() keeps saying why.
+    if (!this.#ended) this.#endReason = reason;
     this.#ended = true;
-    this.#endReason = reason;
+    this.#context.live.delete(this);
     const discard = this.#unrecoverable || this.#inFlight.size > 0;
     if (this.#inFlight.size > 0) {
       const error = this.#endError();
@@ -120,11 +127,49 @@ export class LeasedConnection {
   }
 
   #batch(atomic: boolean): ChainablePipeline {
-    const pipeline = new Pipeline((commands, isAtomic) => {
-      if (this.#ended) return Promise.reject(this.#endError());
-      return this.#connection.engine.batch(commands, isAtomic);
-    }, atomic);
-    return pipeline as unknown as ChainablePipeline;
+    return new Pipeline((commands, isAtomic) => this.#sendBatch(commands, isAtomic), atomic);
+  }
+
+  /**
+   * A batch is tracked like the commands it carries (SELECT, WATCH, SUBSCRIBE,
+   * CLIENT SETNAME … sent in a pipeline leave the same state behind), and it
+   * is one pending entry: under one deadline on the shared coarse clock, and
+   * in flight until its replies land, so a lease that ends with a batch reply
+   * still owed destroys the connection instead of lending it again.
+   */
+  #sendBatch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
+    if (this.#ended) return Promise.reject(this.#endError());
+    let timeoutMs = this.#context.commandTimeoutMs;
+    for (const [method, ...args] of commands) {
+      const name = commandName(method);
+      this.#track(name, args);
+      // A blocking command in the batch may hold it as long as it blocks.
+      timeoutMs = Math.max(timeoutMs, this.#commandTimeout(name, args));
+    }
+    // EXEC (also an aborted one) forgets every WATCH. A SELECT inside MULTI
+    // counts only if EXEC ran; it is undone on release either way, which is
+    // harmless when it did not take effect.
+    if (atomic) this.#watched = false;
+    const command = new PendingCommand(atomic ? 'multi' : 'pipeline', [], false, timeoutMs, this.#context.observer);
+    command.batch = { commands, atomic };
+    this.#start(command, this.#connection.engine.batch(commands, atomic));
+    return command.promise as Promise<BatchReplies | null>;
+  }
+
+  /** The deadline of a command sent alone: a blocking one gets its blocking time on top. */
+  #commandTimeout(name: string, args: unknown[]): number {
+    const base = this.#context.commandTimeoutMs;
+    return isBlocking(name, args) ? blockingTimeoutMs(name, args) + base : base;
+  }
+
+  /** Counts `command` in flight under its deadline until `reply` settles. */
+  #start(command: PendingCommand, reply: Promise<unknown>): void {
+    this.#inFlight.add(command);
+    this.#context.deadlines.arm(command, command.timeoutMs, command.startedAt);
+    reply.then(
+      (value) => this.#landed(command, value, undefined),
+      (error: unknown) => this.#landed(command, undefined, error ?? new Error('unknown failure')),
+    );
   }
 
   #landed(command: PendingCommand, reply: unknown, error: unknown): void {
@@ -164,12 +209,36 @@ export class LeasedConnection {
   }
 }
 
+/** A pipeline records `getBuffer` for GET with Buffer replies; the command is GET. */
+function commandName(method: string): string {
+  const lower = method.toLowerCase();
+  return lower.endsWith('buffer') ? lower.slice(0, -'buffer'.length) : lower;
+}
+
 installCommands(LeasedConnection.prototype, new Set(['multi', 'pipeline']));
 
+/** Options of one command sent on a lease. */
+export interface LeaseSendOptions {
+  /** Reply as Buffers instead of strings. */
+  buffer?: boolean;
+  /**
+   * This command's deadline in ms, overriding commandTimeoutMs (and the
+   * blocking time of a blocking command). A finite number ≥ 0; anything else
+   * is refused with InvalidArgumentError.
+   */
+  timeoutMs?: number;
+}
+
+/** Every command typed by ioredis; multi/pipeline are the lease's own. */
+type LeaseCommands = Omit<RedisCommander, 'multi' | 'pipeline'>;
+
+// Declaration merging gives the class every command's type; installCommands gives the bodies.
+export interface LeasedConnection extends LeaseCommands {}
+
 /** A leased connection as callers see it: every command typed by ioredis, plus multi/pipeline. */
-export type Lease = Omit<RedisCommander, 'multi' | 'pipeline'> & {
+export type Lease = LeaseCommands & {
   multi(): ChainablePipeline;
   pipeline(): ChainablePipeline;
-  sendCommand(name: string, args: unknown[], options?: { buffer?: boolean; timeoutMs?: number }): Promise<unknown>;
+  sendCommand(name: string, args: unknown[], options?: LeaseSendOptions): Promise<unknown>;
   readonly connectionId: number;
 };

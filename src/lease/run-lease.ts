@@ -1,3 +1,4 @@
+import { validTimeout } from '../commands/timeout-option.js';
 import type { LeaseOptions } from './lease-options.js';
 import { AbortedError } from '../errors.js';
 import type { LeasePool } from '../pool/lease-pool.js';
@@ -15,14 +16,15 @@ export async function runLease<T>(
   fn: (connection: Lease) => Promise<T>,
   options: LeaseOptions,
 ): Promise<T> {
+  const timeoutMs = validTimeout('timeoutMs', options.timeoutMs);
   const signal = options.signal;
   if (signal?.aborted) throw new AbortedError('aborted before a connection was leased', { cause: signal.reason });
   // The synchronous fast path skips a promise tick when an idle connection is ready.
-  const pooled = pool.tryAcquireNow() ?? (await pool.acquire(signal, options.timeoutMs));
+  const pooled = pool.tryAcquireNow() ?? (await pool.acquire(signal, timeoutMs));
   const connection = new LeasedConnection(pooled, context);
   if (signal === undefined) {
     try {
-      return await fn(connection as unknown as Lease);
+      return await fn(connection);
     } finally {
       pool.release(pooled, connection.end());
     }
@@ -37,7 +39,7 @@ export async function runLease<T>(
   });
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    return await Promise.race([fn(connection as unknown as Lease), aborted]);
+    return await Promise.race([fn(connection), aborted]);
   } finally {
     signal.removeEventListener('abort', onAbort);
     pool.release(pooled, connection.end(abortError));

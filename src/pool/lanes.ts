@@ -1,4 +1,4 @@
-import { isReplyError } from '../engine/classify-error.js';
+import { isReplyError, neverSent } from '../engine/classify-error.js';
 import { isReadOnly } from '../commands/command-table.js';
 import { ClosedError, QueueFullError, type RedisKitError } from '../errors.js';
 import { channels } from '../observability/channels.js';
@@ -20,7 +20,7 @@ const MAX_RESENDS = 2;
  */
 function mayResend(command: PendingCommand, error: unknown): boolean {
   if (!(error instanceof Error) || isReplyError(error)) return false;
-  if (error.message.startsWith("Stream isn't writeable")) return true;
+  if (neverSent(error)) return true;
   return command.batch === undefined && isReadOnly(command.name);
 }
 

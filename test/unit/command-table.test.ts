@@ -64,11 +64,14 @@ describe('error classification', () => {
     assert.equal((plain as ReplyError).command, 'incr');
   });
 
-  it('keeps the cause and calls a dropped socket a lost connection', () => {
-    const original = new Error('Connection is closed.');
+  it('keeps a sanitized copy of the cause and calls a dropped socket a lost connection', () => {
+    const original = Object.assign(new Error('Connection is closed.'), { command: { name: 'auth', args: ['user', 'hunter2'] } });
     const error = classifyError(original, 'set');
     assert.ok(error instanceof ConnectionLostError);
-    assert.equal(error.cause, original);
+    assert.ok(error.cause instanceof Error);
+    assert.equal(error.cause.message, original.message);
+    assert.equal(error.cause.name, original.name);
+    assert.equal('command' in error.cause, false, 'the engine error’s command (and its arguments) is not kept');
     assert.match(error.message, /may or may not have run/);
   });
 
