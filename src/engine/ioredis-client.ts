@@ -33,6 +33,10 @@ export function createEngineClient(config: ResolvedConfig, options: EngineClient
     // carry blocking commands that legitimately wait longer, and a lease whose
     // command missed its deadline is destroyed on release anyway.
     socketTimeout: options.role === 'lease' ? undefined : config.socketTimeoutMs,
+    // ioredis ends a socket and destroys it only after this much silence, on a
+    // timer that is not unref'd: with its 2 s default, a client closed while
+    // Redis was unreachable kept the process alive for seconds after close().
+    disconnectTimeout: 200,
     keyPrefix: config.keyPrefix === '' ? undefined : config.keyPrefix,
     db: config.db,
     username: config.username,
