@@ -2,7 +2,7 @@ import { callSafely } from '../lifecycle/call-safely.js';
 import { Lifecycle } from '../lifecycle/lifecycle.js';
 import { type ClientState, type ClientStats, CommandStats, collectStats } from './stats.js';
 import type { LeaseOptions } from '../lease/lease-options.js';
-import type { ClientEvents, CloseOptions, CreateRedisOptions, SendOptions } from './types.js';
+import type { ClientEvents, CreateRedisOptions, SendOptions } from './types.js';
 import { isBlocking, laneBatchRefusal, laneRefusal } from '../commands/command-table.js';
 import { installCommands } from '../commands/install-commands.js';
 import { timeoutRefusal } from '../commands/timeout-option.js';
@@ -248,11 +248,6 @@ export class RedisClient extends Lifecycle<ClientEvents> {
    * that is not a finite number ≥ 0 is refused with InvalidArgumentError
    * (and the client stays open).
    */
-  override close(options: CloseOptions = {}): Promise<void> {
-    const badDeadline = timeoutRefusal('deadlineMs', options.deadlineMs);
-    return badDeadline === undefined ? super.close(options) : Promise.reject(badDeadline);
-  }
-
   /** Fails all pending work with `error` (or ClosedError) and drops every connection. Idempotent. */
   override destroy(error?: Error): void {
     super.destroy(error ?? new ClosedError('the client was destroyed'));

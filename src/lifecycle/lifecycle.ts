@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { timeoutRefusal } from '../commands/timeout-option.js';
 import { ClosedError } from '../errors.js';
 
 /**
@@ -11,9 +12,16 @@ export type LifecycleState = 'open' | 'closing' | 'closed' | 'destroyed';
 
 export interface CloseOptions {
   /**
-   * Destroy whatever is still pending after this many ms, so `close()`
-   * returns on time even when Redis is paused. Default: let the drain finish
-   * (each of its steps is bounded by its own timeout).
+   * Destroy whatever is still open after this many ms (a finite number ≥ 0;
+   * anything else is refused with InvalidArgumentError and the client stays
+   * open).
+   *
+   * Default: no deadline, and still bounded: in-flight commands and
+   * pipelines end at their `commandTimeoutMs`, and each connection's QUIT
+   * waits at most `connectTimeoutMs` (default 5000 ms) before its socket is
+   * dropped, so a paused server cannot hang `close()`. Only lease callbacks
+   * still running (your code, e.g. a `BLPOP … 0`) are waited for without a
+   * bound: pass `deadlineMs` when they may not end.
    */
   deadlineMs?: number;
 }
@@ -56,6 +64,9 @@ export abstract class Lifecycle<Events extends EventMap<Events> = Record<never, 
   }
 
   close(options: CloseOptions = {}): Promise<void> {
+    // Refused before anything changes: a bad deadline leaves the object open.
+    const badDeadline = timeoutRefusal('deadlineMs', options.deadlineMs);
+    if (badDeadline !== undefined) return Promise.reject(badDeadline);
     if (this.#closing !== undefined) return this.#closing;
     this.#state = 'closing';
     const drained = Promise.resolve()
