@@ -14,8 +14,8 @@ export interface ReconnectStrategyOptions {
   isClosed: () => boolean;
   /** Redis is considered down (breaker open): reconnects become the breaker's probes, paced. */
   isBreakerOpen: () => boolean;
-  /** The last attempt's credentials were refused. */
-  authRefused: () => boolean;
+  /** The last attempt's credentials were refused; {@link ReconnectStrategy.next} may be told instead. */
+  authRefused?: () => boolean;
   /** Source of randomness in [0, 1); injectable so tests can pin it. */
   random?: () => number;
 }
@@ -41,11 +41,14 @@ export class ReconnectStrategy {
     return this.#backoff.attempt;
   }
 
-  /** The delay before the next attempt, or null when there must be none. Counts as a failure. */
-  next(): number | null {
+  /**
+   * The delay before the next attempt, or null when there must be none.
+   * Counts as a failure. `authRefused` defaults to the option's answer.
+   */
+  next(authRefused = this.#options.authRefused?.() ?? false): number | null {
     const { capMs, probeIntervalMs } = this.#options;
     if (this.#options.isClosed()) return null;
-    if (this.#options.authRefused()) return capMs;
+    if (authRefused) return capMs;
     const delay = this.#backoff.next();
     if (!this.#options.isBreakerOpen()) return delay;
     return Math.min(capMs, Math.max(delay, probeIntervalMs));
