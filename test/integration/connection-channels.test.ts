@@ -23,7 +23,12 @@ function recordConnections(): { events: (ConnectionEvent & { kind: Kind })[]; st
     diagnosticsChannel.subscribe(name, listener);
     return () => diagnosticsChannel.unsubscribe(name, listener);
   });
-  return { events, stop: () => listeners.forEach((stop) => stop()) };
+  return {
+    events,
+    stop: () => {
+      for (const stop of listeners) stop();
+    },
+  };
 }
 
 describe('connection channels: every connection is published, the invalidation one too', () => {
