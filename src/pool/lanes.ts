@@ -36,7 +36,11 @@ export interface LanesOptions {
   connectTimeoutMs: number;
   /** Shortest wait between reconnect attempts while the breaker is open. */
   probeIntervalMs: number;
-  /** Told when the number of ready lanes goes from 0 to 1 or from 1 to 0. */
+  /**
+   * Told when the number of ready lanes goes from 0 to 1 or from 1 to 0, and
+   * (true) when a lane's reconnect or the probe closes an open breaker: the
+   * services that fell back on 'unavailable' wait for that 'ready'.
+   */
   onAvailabilityChange?: (available: boolean) => void;
   /** Source of randomness for the reconnect jitter; injectable so tests can pin it. */
   random?: () => number;
@@ -104,7 +108,15 @@ export class Lanes {
     const lane = this.#pick();
     if (lane === undefined) return false;
     await lane.engine.send('ping', []);
+    this.#reached(false);
     return true;
+  }
+
+  /** The server answered: closes the breaker, and says so when that ends an outage. */
+  #reached(laneCameUp: boolean): void {
+    const wasOpen = this.#options.breaker.isOpen;
+    this.#options.breaker.recordSuccess();
+    if (wasOpen || (laneCameUp && this.readyCount === 1)) this.#options.onAvailabilityChange?.(true);
   }
 
   /** Starts every lane connecting; resolves when the first is ready, rejects with the first failure. */
@@ -200,8 +212,7 @@ export class Lanes {
       reconnect.reset();
       // The breaker closes before anyone hears that Redis is back, so a
       // listener that sends a command right away is not refused.
-      this.#options.breaker.recordSuccess();
-      if (this.readyCount === 1) this.#options.onAvailabilityChange?.(true);
+      this.#reached(true);
       if (channels.connectionCreate.hasSubscribers) channels.connectionCreate.publish({ role: 'lane', id: engine.id });
       this.#flushQueue();
     });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type FaultProxy, type RedisServer, type RespClient, startFaultProxy, startRedis, waitFor } from '../helpers/index.js';
+import { type FaultProxy, once, type RedisServer, type RespClient, startFaultProxy, startRedis, waitFor } from '../helpers/index.js';
 import { kitFor, settle } from '../helpers/kit.js';
 
 /** A promise and the function that resolves it, to hold a lease open until the test says so. */
@@ -136,7 +136,10 @@ describe('breaker: says whether the server can be reached, and always recovers',
       assert.equal(lastError?.code, 'ERR_REDIS_CONNECT', 'stats say why the breaker is open');
       assert.equal(redis.stats().lanes.ready, 2, 'the lanes are still up');
 
+      // Services that fell back on 'unavailable' switch back on 'ready': the probe must say so.
+      const ready = once(redis, 'ready', 20_000);
       proxy.refuse(false);
+      await ready;
       await waitFor(async () => (await settle(redis.get('k'))).ok, {
         timeoutMs: 20_000,
         intervalMs: 50,
