@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type FaultProxy, once, type RedisServer, type RespClient, startFaultProxy, startRedis, waitFor } from '../helpers/index.js';
+import {
+  type FaultProxy,
+  once,
+  type RedisServer,
+  type RespClient,
+  startFaultProxy,
+  startRedis,
+  waitFor,
+  withTimeout,
+} from '../helpers/index.js';
 import { kitFor, settle } from '../helpers/kit.js';
 
 /** A promise and the function that resolves it, to hold a lease open until the test says so. */
@@ -108,6 +117,34 @@ describe('breaker: says whether the server can be reached, and always recovers',
         undefined,
         'the cause is cleared once a connection opens',
       );
+    });
+
+    it('room for the lanes only (the reproduction): six leases fail at once with the typed error, commands go on, leases work after CONFIG SET', async () => {
+      await admin.command('CONFIG', 'SET', 'maxclients', '3');
+      try {
+        // Waiting is pointless when the pool has no connection that could come
+        // back: the callers hear it at once, not at this (long) acquire timeout.
+        await using redis = kitFor(server, { lanes: 2, minConnections: 0, acquireTimeoutMs: 60_000, breakerFailureThreshold: 3 });
+        await redis.connect();
+        const results = await withTimeout(
+          Promise.all(Array.from({ length: 6 }, () => settle(redis.lease((conn) => conn.sendCommand('ping', []))))),
+          30_000,
+          'the six leases to fail without waiting for their acquire timeout',
+        );
+        for (const result of results)
+          assert.ok(!result.ok && codeOf(result.error) === 'ERR_REDIS_MAX_CLIENTS', String(!result.ok && result.error));
+        assert.equal(redis.stats().breaker.state, 'closed');
+        assert.equal(await redis.set('k', 'v'), 'OK', 'commands on the lanes still work');
+        await admin.command('CONFIG', 'SET', 'maxclients', '100');
+        await waitFor(async () => (await settle(redis.lease((conn) => conn.sendCommand('ping', [])))).ok, {
+          timeoutMs: 20_000,
+          intervalMs: 100,
+          what: 'a lease once slots are free',
+        });
+        assert.equal(await redis.get('k'), 'v');
+      } finally {
+        await admin.command('CONFIG', 'SET', 'maxclients', '100');
+      }
     });
   });
 
