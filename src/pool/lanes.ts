@@ -1,5 +1,3 @@
-import { isReplyError } from '../engine/classify-error.js';
-import { isReadOnly } from '../commands/command-table.js';
 import { ClosedError, QueueFullError, type RedisKitError } from '../errors.js';
 import { channels } from '../observability/channels.js';
 import type { ConnectionFactory } from '../topology/connection-factory.js';
@@ -8,21 +6,7 @@ import { ReconnectStrategy } from './reconnect-strategy.js';
 import type { Breaker } from './breaker.js';
 import type { Deadlines } from './deadlines.js';
 import type { PendingCommand } from './pending-command.js';
-
-/** How often one command may be sent again after its connection died under it. */
-const MAX_RESENDS = 2;
-
-/**
- * Whether a command that failed with a connection error can be sent again
- * without risk of running twice: it never left (the socket was already
- * unwritable), or it only reads. Writes are never resent: the server may have
- * run them, and the caller must decide.
- */
-function mayResend(command: PendingCommand, error: unknown): boolean {
-  if (!(error instanceof Error) || isReplyError(error)) return false;
-  if (error.message.startsWith("Stream isn't writeable")) return true;
-  return command.batch === undefined && isReadOnly(command.name);
-}
+import { mayResend } from './resend-policy.js';
 
 export interface LanesOptions {
   count: number;
@@ -265,7 +249,7 @@ export class Lanes {
       (error: unknown) => {
         lane.inFlight--;
         this.#inFlight--;
-        if (!command.settled && command.resends < MAX_RESENDS && mayResend(command, error)) {
+        if (!command.settled && mayResend(command, error)) {
           command.resends++;
           this.#resend(command);
           return;
