@@ -161,7 +161,8 @@ describe('breaker: says whether the server can be reached, and always recovers',
     });
 
     it('is closed again by a probe over a ready lane, and says why it opened while open', async () => {
-      await using redis = kitFor(proxy, { lanes: 2, breakerFailureThreshold: 3, breakerProbeIntervalMs: 100, retryMaxDelayMs: 200 });
+      // A probe interval long enough for the assertions made while it is open.
+      await using redis = kitFor(proxy, { lanes: 2, breakerFailureThreshold: 3, breakerProbeIntervalMs: 1000, retryMaxDelayMs: 200 });
       await redis.connect();
       await redis.set('k', 'v');
       // New connections are reset; the two lanes stay connected and never reconnect.
@@ -172,6 +173,9 @@ describe('breaker: says whether the server can be reached, and always recovers',
       const lastError = (redis.stats().breaker as { lastError?: { code: string; message: string } }).lastError;
       assert.equal(lastError?.code, 'ERR_REDIS_CONNECT', 'stats say why the breaker is open');
       assert.equal(redis.stats().lanes.ready, 2, 'the lanes are still up');
+      const health = await redis.health();
+      assert.equal(health.status, 'degraded');
+      assert.equal(health.breakerError?.code, 'ERR_REDIS_CONNECT', 'health says why the breaker is open');
 
       // Services that fell back on 'unavailable' switch back on 'ready': the probe must say so.
       const ready = once(redis, 'ready', 20_000);
