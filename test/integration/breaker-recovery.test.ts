@@ -191,4 +191,26 @@ describe('breaker: says whether the server can be reached, and always recovers',
       assert.equal(lease, 'PONG');
     });
   });
+  describe('the cause shown never carries a secret', () => {
+    let server: RedisServer;
+    before(async () => {
+      server = await startRedis({ args: ['--requirepass', 'right-password-1'] });
+    });
+    after(async () => {
+      await server.stop();
+    });
+
+    it('refused credentials: stats() and health() name the AuthError, not the password', async () => {
+      await using redis = kitFor(server, { password: 'wrong-password-42' });
+      await settle(redis.connect());
+      await waitFor(() => redis.stats().breaker.state === 'open', { what: 'the breaker to open on the refused credentials' });
+      const stats = redis.stats();
+      assert.equal(stats.breaker.lastError?.code, 'ERR_REDIS_AUTH');
+      const health = await redis.health();
+      assert.equal(health.breakerError?.code, 'ERR_REDIS_AUTH');
+      for (const shown of [JSON.stringify(stats), JSON.stringify(health)]) {
+        assert.doesNotMatch(shown, /wrong-password-42|right-password-1/, 'no password in what stats and health show');
+      }
+    });
+  });
 });
