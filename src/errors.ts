@@ -16,6 +16,7 @@ export type RedisKitErrorCode =
   | 'ERR_REDIS_UNAVAILABLE'
   | 'ERR_REDIS_CONNECTION_LOST'
   | 'ERR_REDIS_POOL_TIMEOUT'
+  | 'ERR_REDIS_MAX_CLIENTS'
   | 'ERR_REDIS_CLOSED'
   | 'ERR_REDIS_QUEUE_FULL'
   | 'ERR_REDIS_COMMAND_TIMEOUT'
@@ -130,6 +131,31 @@ export class PoolTimeoutError extends RedisKitError {
       `no connection could be leased within ${waitedMs} ms ` +
         `(active ${pool.active}, idle ${pool.idle}, creating ${pool.pendingCreates}, waiting ${pool.waiting}, max ${pool.max}); ` +
         (options?.cause === undefined ? 'raise REDIS_MAX_CONNECTIONS or hold leases for less time' : 'connections could not be opened'),
+      options,
+    );
+    this.pool = pool;
+  }
+}
+
+/**
+ * The server refused a new connection because it is at `maxclients`
+ * (`ERR max number of clients reached`): the pool cannot grow. Redis itself
+ * is reachable, so the breaker stays closed and commands on the lanes go on;
+ * only lease callers that no existing connection could serve get this.
+ * `cause` is the server's reply.
+ */
+export class PoolExhaustedError extends RedisKitError {
+  /** What the pool looked like when the caller gave up; absent on the pool's own record of the failure. */
+  readonly pool: PoolSnapshot | undefined;
+
+  constructor(pool: PoolSnapshot | undefined, options?: RedisKitErrorOptions) {
+    super(
+      'ERR_REDIS_MAX_CLIENTS',
+      'Redis refused a new connection (max number of clients reached)' +
+        (pool === undefined
+          ? ''
+          : `; no lease could be had (active ${pool.active}, idle ${pool.idle}, creating ${pool.pendingCreates}, waiting ${pool.waiting}, max ${pool.max})`) +
+        ": raise the server's maxclients, or lower REDIS_MAX_CONNECTIONS or the number of processes",
       options,
     );
     this.pool = pool;

@@ -5,10 +5,9 @@ import type { Clock } from '../pool/clock.js';
 import type { Deadlines } from '../pool/deadlines.js';
 import { Lanes } from '../pool/lanes.js';
 import { LeasePool } from '../pool/lease-pool.js';
+import { RECONNECT_BASE_MS } from '../pool/reconnect-strategy.js';
+import { readRefusal } from '../pool/server-refusal.js';
 import { ConnectionFactory } from '../topology/connection-factory.js';
-
-/** First reconnect delay ceiling: a blip is recovered from in tens of milliseconds. */
-const RETRY_BASE_MS = 50;
 
 export interface ConnectionSet {
   factory: ConnectionFactory;
@@ -24,10 +23,16 @@ export interface ConnectionSetHooks {
   onAvailable: () => void;
 }
 
-/** The client's connections for one configuration: the lanes and the exclusive pool, sharing a breaker and deadlines. */
+/**
+ * The client's connections for one configuration: the lanes and the
+ * exclusive pool, sharing a breaker and deadlines. The breaker's probe is a
+ * PING over a ready lane, so an open breaker closes as soon as Redis answers
+ * even when no lane has anything to reconnect.
+ */
 export function createConnections(config: ResolvedConfig, hooks: ConnectionSetHooks): ConnectionSet {
-  const factory = new ConnectionFactory(config, config.tls ? readTlsFiles(config) : undefined);
-  const retry = { retryBaseMs: RETRY_BASE_MS, retryMaxDelayMs: config.retryMaxDelayMs, connectTimeoutMs: config.connectTimeoutMs };
+  const tls = config.tls ? readTlsFiles(config) : undefined;
+  const factory = new ConnectionFactory(config, tls);
+  const retry = { retryBaseMs: RECONNECT_BASE_MS, retryMaxDelayMs: config.retryMaxDelayMs, connectTimeoutMs: config.connectTimeoutMs };
   const lanes = new Lanes({
     ...retry,
     count: config.lanes,
@@ -53,6 +58,13 @@ export function createConnections(config: ResolvedConfig, hooks: ConnectionSetHo
     maxLifetimeMs: config.maxLifetimeMs,
     validateAfterIdleMs: config.validateAfterIdleMs,
     maxWaiting: config.maxWaitingAcquires,
+    // Only a standalone server has one address to ask; cluster and sentinel
+    // failures count as unreachable, as before.
+    explainFailure:
+      config.mode === 'standalone'
+        ? () => readRefusal({ host: config.host, port: config.port, tls: config.tls ? (tls ?? {}) : undefined }, config.connectTimeoutMs)
+        : undefined,
   });
+  hooks.breaker.attachProbe(() => lanes.probe(), config.breakerProbeIntervalMs);
   return { factory, lanes, pool };
 }

@@ -5,13 +5,19 @@ import { Histogram, type Summary } from '../pool/histogram.js';
 import type { Breaker } from '../pool/breaker.js';
 import type { Lanes } from '../pool/lanes.js';
 import type { LeasePool } from '../pool/lease-pool.js';
-import { PoolStats, type PoolStatsSnapshot } from '../pool/pool-stats.js';
+import { type ErrorSummary, PoolStats, type PoolStatsSnapshot, summarizeError } from '../pool/pool-stats.js';
 import type { CommandObserver, PendingCommand } from '../pool/pending-command.js';
 
 /** Everything `client.stats()` reports. Operators size `maxclients` from `connections`. */
 export interface ClientStats {
   state: ClientState;
-  breaker: { state: 'closed' | 'open'; consecutiveFailures: number; timesOpened: number };
+  breaker: {
+    state: 'closed' | 'open';
+    consecutiveFailures: number;
+    timesOpened: number;
+    /** The connection failure that counts now (why it is open, or failing); absent after a success. */
+    lastError?: ErrorSummary;
+  };
   commands: {
     /** Commands that finished, well or not. */
     total: number;
@@ -19,7 +25,13 @@ export interface ClientStats {
     errors: Record<string, number>;
     latency: Summary;
   };
-  lanes: { count: number; ready: number; inFlight: number; queued: number };
+  lanes: {
+    count: number;
+    ready: number;
+    inFlight: number;
+    /** Commands waiting for a lane whose deadline has not passed. */
+    queued: number;
+  };
   pool: PoolStatsSnapshot & {
     /** Leased right now (tarn: used). */
     active: number;
@@ -32,7 +44,12 @@ export interface ClientStats {
     max: number;
   };
   connections: {
-    /** The most connections this client opens per node: lanes + maxConnections + 1 subscriber. */
+    /**
+     * The most connections this client opens per node, every kind counted:
+     * lanes + maxConnections + 1 subscriber (pub/sub) + 1 invalidation
+     * connection (near-cache). Size the server's `maxclients` from it times
+     * the number of processes.
+     */
     maxPerNode: number;
     /** Open now: ready lanes + leased + idle pooled. */
     open: number;
@@ -77,9 +94,16 @@ interface StatsSources {
 
 /** Assembles {@link ClientStats} from the parts that count (lanes and pool are absent in memory mode). */
 export function collectStats({ state, options, breaker, commands, lanes, pool }: StatsSources): ClientStats {
+  const breakerStats: ClientStats['breaker'] = {
+    state: breaker.state,
+    consecutiveFailures: breaker.failures,
+    timesOpened: breaker.openedCount,
+  };
+  const lastError = summarizeError(breaker.lastError);
+  if (lastError !== undefined) breakerStats.lastError = lastError;
   return {
     state,
-    breaker: { state: breaker.state, consecutiveFailures: breaker.failures, timesOpened: breaker.openedCount },
+    breaker: breakerStats,
     commands: { total: commands.total, errors: { ...commands.errors }, latency: commands.latency.summary() },
     lanes: { count: lanes?.count ?? 0, ready: lanes?.readyCount ?? 0, inFlight: lanes?.inFlight ?? 0, queued: lanes?.queued ?? 0 },
     pool: {
@@ -92,7 +116,7 @@ export function collectStats({ state, options, breaker, commands, lanes, pool }:
       max: options.maxConnections,
     },
     connections: {
-      maxPerNode: options.lanes + options.maxConnections + 1,
+      maxPerNode: options.lanes + options.maxConnections + 2,
       open: (lanes?.readyCount ?? 0) + (pool?.used ?? 0) + (pool?.free ?? 0),
     },
   };

@@ -1,12 +1,13 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { ResolvedConfig } from '../config/options.js';
+import type { ConnectionRole } from '../observability/channels.js';
 
 /** What the engine seam needs from an ioredis client; Redis and Cluster both fit. */
 export type IoredisClient = Redis | Cluster;
 
 export interface EngineClientOptions {
   /** Label in CLIENT LIST, so operators can tell lanes from leases. */
-  role: 'lane' | 'lease' | 'subscriber' | 'invalidation' | 'probe';
+  role: ConnectionRole;
   /** Lanes reconnect by themselves; leases are replaced instead (null). */
   retryStrategy: ((attempt: number) => number | null) | null;
   /** Lanes write commands back to back within a tick. */

@@ -22,13 +22,26 @@ export const channelNames = {
   commandEnd: 'redis-kit:command:end',
 } as const;
 
-export type ConnectionRole = 'lane' | 'lease' | 'subscriber';
+/**
+ * What a connection is for: `lane` (ordinary commands), `lease` (the
+ * exclusive pool), `subscriber` (pub/sub), `invalidation` (the near-cache's
+ * tracking connection).
+ */
+export type ConnectionRole = 'lane' | 'lease' | 'subscriber' | 'invalidation';
+
+/**
+ * Why a connection was closed: `idle` (past idleTimeoutMs), `lifetime` (past
+ * maxLifetimeMs), `broken` (it died), `dirty` (returned in a state that
+ * cannot be reset cheaply), `validation` (its PING after idling failed),
+ * `close` (graceful shutdown), `destroy` (forced shutdown).
+ */
+export type DestroyReason = 'idle' | 'lifetime' | 'broken' | 'dirty' | 'validation' | 'close' | 'destroy';
 
 export interface ConnectionEvent {
   role: ConnectionRole;
   id: number;
-  /** Why it was destroyed: 'idle' | 'lifetime' | 'broken' | 'dirty' | 'validation' | 'close' | 'destroy'. */
-  reason?: string;
+  /** Why it was destroyed (`connectionDestroy` only). */
+  reason?: DestroyReason;
   error?: Error;
 }
 

@@ -13,8 +13,17 @@ export interface HealthReport {
   /** Why it did not answer. */
   error?: { code: string; message: string };
   breaker: ClientStats['breaker']['state'];
+  /** Why the breaker is open (or connections are failing): the last connection error, code and message only. */
+  breakerError?: { code: string; message: string };
   lanes: ClientStats['lanes'];
-  pool: { active: number; idle: number; waiting: number; max: number };
+  pool: {
+    active: number;
+    idle: number;
+    waiting: number;
+    max: number;
+    /** Why the pool could not open its last connection (`ERR_REDIS_MAX_CLIENTS`: the server is full). */
+    lastCreateError?: { code: string; message: string };
+  };
 }
 
 interface HealthTarget {
@@ -41,6 +50,8 @@ export async function checkHealth(client: HealthTarget, target: string, timeoutM
     lanes: stats.lanes,
     pool: { active: stats.pool.active, idle: stats.pool.idle, waiting: stats.pool.waiting, max: stats.pool.max },
   };
+  if (stats.breaker.lastError !== undefined) report.breakerError = stats.breaker.lastError;
+  if (stats.pool.lastCreateError !== undefined) report.pool.lastCreateError = stats.pool.lastCreateError;
   if (latencyMs !== undefined) report.latencyMs = latencyMs;
   if (error !== undefined) report.error = error;
   return report;

@@ -1,4 +1,4 @@
-import type { RedisKitError } from '../errors.js';
+import { ConnectError, PoolExhaustedError, type RedisKitError } from '../errors.js';
 import { channels } from '../observability/channels.js';
 import type { ConnectionFactory } from '../topology/connection-factory.js';
 import { Backoff } from './backoff.js';
@@ -6,6 +6,7 @@ import type { Breaker } from './breaker.js';
 import type { Clock } from './clock.js';
 import type { PoolStats } from './pool-stats.js';
 import { PooledConnection } from './pooled-connection.js';
+import { isMaxClientsReply } from './server-refusal.js';
 
 export interface ConnectionOpenerOptions {
   factory: ConnectionFactory;
@@ -18,12 +19,19 @@ export interface ConnectionOpenerOptions {
   retryBaseMs: number;
   retryMaxDelayMs: number;
   random?: () => number;
+  /**
+   * Asks the server why it closed a new connection during the handshake;
+   * resolves its refusal (max clients) or undefined. Absent where that cannot
+   * be asked (cluster, sentinel): such failures then count as unreachable.
+   */
+  explainFailure?: () => Promise<RedisKitError | undefined>;
 }
 
 /**
  * Opens the pool's exclusive connections and paces the retries when that
  * fails: full-jitter backoff, capped, never a busy loop. Successes and
- * failures are reported to the breaker and counted.
+ * failures are counted and reported to the breaker, except a server at
+ * `maxclients`: it is up, and says so (a {@link PoolExhaustedError}).
  */
 export class ConnectionOpener {
   readonly #options: ConnectionOpenerOptions;
@@ -31,6 +39,9 @@ export class ConnectionOpener {
   readonly #random: () => number;
   #retryTimer: NodeJS.Timeout | undefined;
   #lastError: RedisKitError | undefined;
+  /** Attempts started, and the latest one that succeeded: a failure older than a success is not news. */
+  #attempts = 0;
+  #lastSuccess = 0;
 
   constructor(options: ConnectionOpenerOptions) {
     this.#options = options;
@@ -51,18 +62,26 @@ export class ConnectionOpener {
   /** Opens one connection; `onEnd` is told when it closes for good. */
   async open(onEnd: (connection: PooledConnection) => void): Promise<PooledConnection> {
     const engine = this.#options.factory.create('lease', null);
+    const attempt = ++this.#attempts;
+    const started = this.#options.clock.now();
     try {
       await engine.connect(this.#options.connectTimeoutMs);
-    } catch (error) {
+    } catch (raw) {
       engine.destroy();
+      const error = await this.#explain(raw as RedisKitError, this.#options.clock.now() - started);
       this.#options.stats.failed++;
-      if (channels.connectionFail.hasSubscribers) channels.connectionFail.publish({ role: 'lease', id: engine.id, error: error as Error });
-      this.#lastError = error as RedisKitError;
-      this.#options.breaker.recordFailure(error as RedisKitError);
+      if (channels.connectionFail.hasSubscribers) channels.connectionFail.publish({ role: 'lease', id: engine.id, error });
+      if (attempt > this.#lastSuccess) {
+        this.#lastError = error;
+        this.#options.stats.lastCreateError = error;
+      }
+      if (!(error instanceof PoolExhaustedError)) this.#options.breaker.recordFailure(error);
       throw error;
     }
     this.#backoff.reset();
+    this.#lastSuccess = Math.max(this.#lastSuccess, attempt);
     this.#lastError = undefined;
+    this.#options.stats.lastCreateError = undefined;
     this.#options.breaker.recordSuccess();
     this.#options.stats.created++;
     if (channels.connectionCreate.hasSubscribers) channels.connectionCreate.publish({ role: 'lease', id: engine.id });
@@ -73,6 +92,17 @@ export class ConnectionOpener {
     const connection = new PooledConnection(engine, now, retireAt);
     engine.once('end', () => onEnd(connection));
     return connection;
+  }
+
+  /** Turns a refusal at `maxclients` into a {@link PoolExhaustedError} whose cause is the server's reply. */
+  async #explain(error: RedisKitError, elapsedMs: number): Promise<RedisKitError> {
+    if (isMaxClientsReply(error)) return new PoolExhaustedError(undefined, { cause: error });
+    // Only a connection the server closed early can hide a refusal; one that
+    // ran into the connect timeout was not answered at all.
+    const explain = this.#options.explainFailure;
+    if (explain === undefined || !(error instanceof ConnectError) || elapsedMs >= this.#options.connectTimeoutMs) return error;
+    const refusal = await explain();
+    return refusal === undefined ? error : new PoolExhaustedError(undefined, { cause: refusal });
   }
 
   /** After a failure: calls `retry` once the backoff delay has passed. */

@@ -1,28 +1,12 @@
-import { isReplyError, neverSent } from '../engine/classify-error.js';
-import { isReadOnly } from '../commands/command-table.js';
 import { ClosedError, QueueFullError, type RedisKitError } from '../errors.js';
 import { channels } from '../observability/channels.js';
 import type { ConnectionFactory } from '../topology/connection-factory.js';
 import type { Engine } from '../engine/engine.js';
-import { Backoff } from './backoff.js';
+import { ReconnectStrategy } from './reconnect-strategy.js';
 import type { Breaker } from './breaker.js';
 import type { Deadlines } from './deadlines.js';
 import type { PendingCommand } from './pending-command.js';
-
-/** How often one command may be sent again after its connection died under it. */
-const MAX_RESENDS = 2;
-
-/**
- * Whether a command that failed with a connection error can be sent again
- * without risk of running twice: it never left (the socket was already
- * unwritable), or it only reads. Writes are never resent: the server may have
- * run them, and the caller must decide.
- */
-function mayResend(command: PendingCommand, error: unknown): boolean {
-  if (!(error instanceof Error) || isReplyError(error)) return false;
-  if (neverSent(error)) return true;
-  return command.batch === undefined && isReadOnly(command.name);
-}
+import { mayResend } from './resend-policy.js';
 
 export interface LanesOptions {
   count: number;
@@ -36,14 +20,19 @@ export interface LanesOptions {
   connectTimeoutMs: number;
   /** Shortest wait between reconnect attempts while the breaker is open. */
   probeIntervalMs: number;
-  /** Told when the number of ready lanes goes from 0 to 1 or from 1 to 0. */
+  /**
+   * Told when the number of ready lanes goes from 0 to 1 or from 1 to 0, and
+   * (true) when a lane's reconnect or the probe closes an open breaker: the
+   * services that fell back on 'unavailable' wait for that 'ready'.
+   */
   onAvailabilityChange?: (available: boolean) => void;
+  /** Source of randomness for the reconnect jitter; injectable so tests can pin it. */
+  random?: () => number;
 }
 
 interface Lane {
   engine: Engine;
   inFlight: number;
-  backoff: Backoff;
 }
 
 /**
@@ -51,7 +40,8 @@ interface Lane {
  * the ready lane with the least work in flight; while no lane is ready it
  * waits in a bounded FIFO under its own deadline, and when the breaker opens
  * every waiting command fails at once. Lanes reconnect by themselves with
- * backoff; those reconnects double as the breaker's probes.
+ * backoff; those reconnects double as the breaker's probes, and while a lane
+ * is up {@link Lanes.probe} PINGs over it.
  */
 export class Lanes {
   readonly #lanes: Lane[] = [];
@@ -83,9 +73,34 @@ export class Lanes {
     return this.#inFlight;
   }
 
-  /** Commands waiting for a lane to be ready. */
+  /**
+   * Commands waiting for a lane to be ready. Ones whose deadline already
+   * passed are dropped first: read by stats(), not on the hot path, so the
+   * O(n) prune here keeps the queue itself free of per-command bookkeeping.
+   */
   get queued(): number {
-    return this.#queue.length;
+    return this.#pruneQueue();
+  }
+
+  /**
+   * The breaker's probe: PINGs over a ready lane. Resolves true when the
+   * server answered, false when no lane is up (their own reconnects are the
+   * probes then) or the lanes are closed.
+   */
+  async probe(): Promise<boolean> {
+    if (this.#closed) return false;
+    const lane = this.#pick();
+    if (lane === undefined) return false;
+    await lane.engine.send('ping', []);
+    this.#reached(false);
+    return true;
+  }
+
+  /** The server answered: closes the breaker, and says so when that ends an outage. */
+  #reached(laneCameUp: boolean): void {
+    const wasOpen = this.#options.breaker.isOpen;
+    this.#options.breaker.recordSuccess();
+    if (wasOpen || (laneCameUp && this.readyCount === 1)) this.#options.onAvailabilityChange?.(true);
   }
 
   /** Starts every lane connecting; resolves when the first is ready, rejects with the first failure. */
@@ -123,11 +138,6 @@ export class Lanes {
     this.#start();
   }
 
-  /** A ready lane's engine for work that is not a single command (pipelines), or undefined. */
-  pickEngine(): Engine | undefined {
-    return this.#pick()?.engine;
-  }
-
   /** Resolves when nothing is queued or in flight. No new work is accepted after this is called. */
   drain(): Promise<void> {
     this.#closed = true;
@@ -156,6 +166,7 @@ export class Lanes {
   /** QUITs every lane (after {@link drain}) or drops them (`force`). */
   async close(force: boolean): Promise<void> {
     this.#closed = true;
+    this.#options.breaker.detachProbe();
     if (force) {
       for (const command of this.#queue.splice(0)) command.fail(new ClosedError('the client was destroyed before this command was sent'));
       for (const lane of this.#lanes) lane.engine.destroy();
@@ -170,22 +181,22 @@ export class Lanes {
   }
 
   #createLane(): Lane {
-    const backoff = new Backoff({ baseMs: this.#options.retryBaseMs, capMs: this.#options.retryMaxDelayMs });
-    const engine = this.#options.factory.create('lane', () => {
-      if (this.#closed) return null;
-      // Credentials will not fix themselves: retry, but slowly, never in a storm.
-      if (engine.authError !== undefined) return this.#options.retryMaxDelayMs;
-      const delay = backoff.next();
-      if (!this.#options.breaker.isOpen) return delay;
-      return Math.min(this.#options.retryMaxDelayMs, Math.max(delay, this.#options.probeIntervalMs));
+    const reconnect = new ReconnectStrategy({
+      baseMs: this.#options.retryBaseMs,
+      capMs: this.#options.retryMaxDelayMs,
+      probeIntervalMs: this.#options.probeIntervalMs,
+      isClosed: () => this.#closed,
+      isBreakerOpen: () => this.#options.breaker.isOpen,
+      authRefused: () => engine.authError !== undefined,
+      random: this.#options.random,
     });
-    const lane: Lane = { engine, inFlight: 0, backoff };
+    const engine = this.#options.factory.create('lane', reconnect.retryStrategy);
+    const lane: Lane = { engine, inFlight: 0 };
     engine.on('ready', () => {
-      backoff.reset();
+      reconnect.reset();
       // The breaker closes before anyone hears that Redis is back, so a
       // listener that sends a command right away is not refused.
-      this.#options.breaker.recordSuccess();
-      if (this.readyCount === 1) this.#options.onAvailabilityChange?.(true);
+      this.#reached(true);
       if (channels.connectionCreate.hasSubscribers) channels.connectionCreate.publish({ role: 'lane', id: engine.id });
       this.#flushQueue();
     });
@@ -195,7 +206,8 @@ export class Lanes {
       if (this.#options.breaker.isOpen) this.#failQueue();
     });
     engine.on('lost', (error) => {
-      if (this.readyCount === 0 && !this.#closed) this.#options.onAvailabilityChange?.(false);
+      if (this.#closed) return; // close() reports these connections itself.
+      if (this.readyCount === 0) this.#options.onAvailabilityChange?.(false);
       if (channels.connectionDestroy.hasSubscribers) {
         channels.connectionDestroy.publish({ role: 'lane', id: engine.id, reason: 'broken', error });
       }
@@ -237,7 +249,7 @@ export class Lanes {
       (error: unknown) => {
         lane.inFlight--;
         this.#inFlight--;
-        if (!command.settled && command.resends < MAX_RESENDS && mayResend(command, error)) {
+        if (!command.settled && mayResend(command, error)) {
           command.resends++;
           this.#resend(command);
           return;

@@ -1,7 +1,16 @@
-import { AbortedError, AuthError, ClosedError, PoolTimeoutError, QueueFullError, type RedisKitError } from '../errors.js';
-import { channels } from '../observability/channels.js';
+import {
+  AbortedError,
+  AuthError,
+  ClosedError,
+  PoolExhaustedError,
+  PoolTimeoutError,
+  QueueFullError,
+  type PoolSnapshot,
+  type RedisKitError,
+} from '../errors.js';
+import { type DestroyReason, channels } from '../observability/channels.js';
 import type { ConnectionFactory } from '../topology/connection-factory.js';
-import { ConnectionOpener } from './connection-opener.js';
+import { ConnectionOpener, type ConnectionOpenerOptions } from './connection-opener.js';
 import type { Breaker } from './breaker.js';
 import type { Clock } from './clock.js';
 import type { Deadlines } from './deadlines.js';
@@ -25,6 +34,8 @@ export interface LeasePoolOptions {
   retryMaxDelayMs: number;
   connectTimeoutMs: number;
   random?: () => number;
+  /** See {@link ConnectionOpenerOptions.explainFailure}. */
+  explainFailure?: () => Promise<RedisKitError | undefined>;
 }
 
 /**
@@ -133,7 +144,7 @@ export class LeasePool {
     for (let i = this.#free.length - 1; i >= 0; i--) {
       const connection = this.#free[i] as PooledConnection;
       const total = this.#free.length + this.#used.size;
-      let reason: string | undefined;
+      let reason: DestroyReason | undefined;
       if (now >= connection.retireAt) reason = 'lifetime';
       else if (now - connection.lastReleasedAt >= this.#options.idleTimeoutMs && total > this.#options.min) reason = 'idle';
       if (reason !== undefined) {
@@ -177,21 +188,23 @@ export class LeasePool {
 
   /** Called by a waiter's deadline. */
   readonly #expireWaiter = (waiter: Waiter): void => {
-    this.#endWaiter(
-      waiter,
-      new PoolTimeoutError(
-        waiter.timeoutMs,
-        {
-          active: this.#used.size,
-          idle: this.#free.length,
-          pendingCreates: this.#pendingCreates,
-          waiting: this.#waiters.length - 1,
-          max: this.#options.max,
-        },
-        { cause: this.#opener.lastError },
-      ),
-    );
+    const cause = this.#opener.lastError;
+    // The pool could not grow because the server is full: that, not "wait less", is the news.
+    const error =
+      cause instanceof PoolExhaustedError
+        ? this.#exhausted(cause, this.#waiters.length - 1)
+        : new PoolTimeoutError(waiter.timeoutMs, this.#snapshot(this.#waiters.length - 1), { cause });
+    this.#endWaiter(waiter, error);
   };
+
+  #snapshot(waiting: number): PoolSnapshot {
+    return { active: this.#used.size, idle: this.#free.length, pendingCreates: this.#pendingCreates, waiting, max: this.#options.max };
+  }
+
+  /** The error of a caller refused because the server is at maxclients; its cause is the server's reply. */
+  #exhausted(failure: PoolExhaustedError, waiting: number): PoolExhaustedError {
+    return new PoolExhaustedError(this.#snapshot(waiting), { cause: failure.cause });
+  }
 
   #endWaiter(waiter: Waiter, error: Error): void {
     if (waiter.done) return;
@@ -260,7 +273,6 @@ export class LeasePool {
 
   #markLent(connection: PooledConnection, askedAt: number, now: number, reused: boolean): void {
     connection.leasedAt = now;
-    connection.leases++;
     this.stats.recordAcquire(now - askedAt, reused);
     if (channels.leaseAcquire.hasSubscribers) channels.leaseAcquire.publish({ id: connection.engine.id, durationMs: now - askedAt });
   }
@@ -308,8 +320,14 @@ export class LeasePool {
       for (const waiter of [...this.#waiters]) this.#endWaiter(waiter, failure);
       return;
     }
-    // Waiters keep waiting (their timeout error will carry this cause); the
-    // next attempt comes after a backoff, never in a busy loop.
+    if (error instanceof PoolExhaustedError && this.#used.size + this.#free.length + this.#pendingCreates === 0) {
+      // The server refuses more connections and the pool has none that could
+      // come back: no wait would end in a lease. Tell the callers now.
+      for (const waiter of [...this.#waiters]) this.#endWaiter(waiter, this.#exhausted(error, this.#waiters.length - 1));
+    }
+    // Waiters keep waiting for a connection to come back (their timeout
+    // error will carry this cause); the next attempt comes after a backoff,
+    // never in a busy loop.
     this.#opener.scheduleRetry(() => this.#pump());
   }
 
@@ -322,14 +340,14 @@ export class LeasePool {
     this.#checkIdle();
   }
 
-  #destroyUsed(connection: PooledConnection, reason: string): void {
+  #destroyUsed(connection: PooledConnection, reason: DestroyReason): void {
     this.#used.delete(connection);
     this.#destroy(connection, reason);
     this.#pump();
     this.#checkIdle();
   }
 
-  #destroy(connection: PooledConnection, reason: string): void {
+  #destroy(connection: PooledConnection, reason: DestroyReason): void {
     connection.engine.destroy();
     this.stats.recordDestroy(reason);
     if (channels.connectionDestroy.hasSubscribers) channels.connectionDestroy.publish({ role: 'lease', id: connection.engine.id, reason });

@@ -4,15 +4,12 @@ import { Deadline } from './deadlines.js';
 /** An exclusive connection and its bookkeeping. */
 export class PooledConnection {
   readonly engine: Engine;
-  readonly createdAt: number;
   readonly retireAt: number;
   lastReleasedAt: number;
   leasedAt = 0;
-  leases = 0;
 
   constructor(engine: Engine, now: number, retireAt: number) {
     this.engine = engine;
-    this.createdAt = now;
     this.lastReleasedAt = now;
     this.retireAt = retireAt;
   }

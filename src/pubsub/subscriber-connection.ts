@@ -3,11 +3,8 @@ import { classifyError, isReplyError } from '../engine/classify-error.js';
 import type { Engine, EngineMessageListener } from '../engine/engine.js';
 import type { RedisKitError } from '../errors.js';
 import { channels as diagnostics } from '../observability/channels.js';
-import { Backoff } from '../pool/backoff.js';
+import { ReconnectStrategy } from '../pool/reconnect-strategy.js';
 import type { ConnectionFactory } from '../topology/connection-factory.js';
-
-/** Same first ceiling as the lanes' reconnects. */
-const RETRY_BASE_MS = 50;
 
 export interface SubscriberConnectionOptions {
   redis: RedisClient;
@@ -34,7 +31,7 @@ export interface SubscriberConnectionOptions {
  */
 export class SubscriberConnection {
   readonly #options: SubscriberConnectionOptions;
-  readonly #backoff: Backoff;
+  readonly #reconnect: ReconnectStrategy;
   #engine: Engine | undefined;
   #unbind: (() => void) | undefined;
   #respawn: NodeJS.Timeout | undefined;
@@ -45,7 +42,12 @@ export class SubscriberConnection {
 
   constructor(options: SubscriberConnectionOptions) {
     this.#options = options;
-    this.#backoff = new Backoff({ baseMs: RETRY_BASE_MS, capMs: options.redis.options.retryMaxDelayMs });
+    this.#reconnect = new ReconnectStrategy({
+      capMs: options.redis.options.retryMaxDelayMs,
+      probeIntervalMs: options.redis.options.breakerProbeIntervalMs,
+      isClosed: () => this.#closed,
+      isBreakerOpen: () => options.redis.isUnavailable,
+    });
   }
 
   /** The engine when it is usable now. */
@@ -68,7 +70,7 @@ export class SubscriberConnection {
     this.#engine = engine;
     const stopMessages = engine.onMessage(this.#options.onMessage);
     const onReady = (): void => {
-      this.#backoff.reset();
+      this.#reconnect.reset();
       this.#connectError = undefined;
       if (diagnostics.connectionCreate.hasSubscribers) diagnostics.connectionCreate.publish({ role: 'subscriber', id: engine.id });
       this.#startPing(engine);
@@ -129,12 +131,7 @@ export class SubscriberConnection {
   }
 
   #retryDelay(engine: Engine): number | null {
-    if (this.#closed) return null;
-    const { retryMaxDelayMs, breakerProbeIntervalMs } = this.#options.redis.options;
-    // Credentials will not fix themselves: retry, but slowly.
-    if (engine.authError !== undefined) return retryMaxDelayMs;
-    const delay = this.#backoff.next();
-    return this.#options.redis.isUnavailable ? Math.min(retryMaxDelayMs, Math.max(delay, breakerProbeIntervalMs)) : delay;
+    return this.#reconnect.next(engine.authError !== undefined);
   }
 
   /**

@@ -121,6 +121,27 @@ describe('faults: the server dies, pauses, kills us, refuses us', () => {
     }
   });
 
+  it('stats().lanes.queued counts only queued commands whose deadline has not passed', async () => {
+    await server.pause();
+    try {
+      await using redis = kitFor(server, { maxQueuedCommands: 1000, commandTimeoutMs: 5000, connectTimeoutMs: 5000 });
+      // 500 callers whose deadline passes while no lane is ready yet.
+      const expired = Array.from({ length: 500 }, (_, i) => settle(redis.sendCommand('get', [`k${i}`], { timeoutMs: 50 })));
+      const outcomes = await Promise.all(expired);
+      assert.ok(
+        outcomes.every((o) => !o.ok && o.error instanceof CommandTimeoutError),
+        'every short command timed out',
+      );
+      assert.equal(redis.stats().lanes.queued, 0, 'expired commands are not counted as queued');
+      const live = settle(redis.get('live'));
+      assert.equal(redis.stats().lanes.queued, 1, 'a command still under its deadline is');
+      await server.resume();
+      assert.ok((await live).ok, 'and it goes out once a lane is ready');
+    } finally {
+      await server.resume();
+    }
+  });
+
   it('a server paused while the client starts: connect() times out, then the client recovers by itself', async () => {
     await server.pause();
     let resumed = false;

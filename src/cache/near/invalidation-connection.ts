@@ -2,6 +2,7 @@ import type { RedisClient } from '../../client/client.js';
 import type { Engine } from '../../engine/engine.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { kConnectionFactory } from '../../client/internal.js';
+import { publishConnectionEvents } from '../../pool/connection-events.js';
 
 /** The dedicated connection the near-cache learns about changed keys on. */
 export interface InvalidationConnection {
@@ -19,7 +20,8 @@ export interface InvalidationConnection {
  * Opens the invalidation connection: same server, credentials, TLS and
  * database as the client's other connections, on RESP2 (see the
  * 'invalidation' role in topology/create-engine-client.ts for why), named
- * `<connectionName>:invalidation` in CLIENT LIST.
+ * `<connectionName>:invalidation` in CLIENT LIST, and published on the
+ * connection channels with role `'invalidation'`.
  */
 export function openInvalidationConnection(redis: RedisClient, retryStrategy: (attempt: number) => number | null): InvalidationConnection {
   const factory = redis[kConnectionFactory];
@@ -28,6 +30,7 @@ export function openInvalidationConnection(redis: RedisClient, retryStrategy: (a
     throw new InvalidArgumentError('the near-cache is not available in cluster mode (tracking would be needed on every master)');
   }
   const engine = factory.create('invalidation', retryStrategy);
+  publishConnectionEvents(engine, 'invalidation');
   return {
     engine,
     onInvalidate(listener) {

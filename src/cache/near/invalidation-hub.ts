@@ -4,6 +4,7 @@ import { kOwnResource } from '../../client/internal.js';
 import { Heartbeat } from './heartbeat.js';
 import { INVALIDATION_CHANNEL } from '../../engine/engine.js';
 import { type InvalidationConnection, openInvalidationConnection } from './invalidation-connection.js';
+import { ReconnectStrategy } from '../../pool/reconnect-strategy.js';
 
 /** What a near-cache gets from the hub. */
 export interface InvalidationListener {
@@ -52,7 +53,7 @@ export class InvalidationHub {
   #setup: Promise<void> = Promise.resolve();
   readonly #heartbeat: Heartbeat;
   #reopenTimer: NodeJS.Timeout | undefined;
-  #reopenAttempt = 0;
+  readonly #reconnect: ReconnectStrategy;
   /** The last error seen (connect, setup, ping), for diagnostics. */
   lastError: unknown;
 
@@ -70,6 +71,13 @@ export class InvalidationHub {
   private constructor(redis: RedisClient) {
     this.#redis = redis;
     this.#keyPrefix = redis.options.keyPrefix;
+    this.#reconnect = new ReconnectStrategy({
+      capMs: redis.options.retryMaxDelayMs,
+      probeIntervalMs: redis.options.breakerProbeIntervalMs,
+      isClosed: () => this.#state === 'closed',
+      isBreakerOpen: () => redis.isUnavailable,
+      authRefused: () => this.#connection?.engine.authError !== undefined,
+    });
     this.#heartbeat = new Heartbeat({
       // Only a connection that carries invalidations needs watching.
       ping: () =>
@@ -137,18 +145,14 @@ export class InvalidationHub {
 
   #open(): void {
     const config = this.#redis.options;
-    const cap = config.retryMaxDelayMs;
-    // Full jitter, like the lanes: a fleet of processes does not reconnect in lockstep.
-    const retryStrategy = (attempt: number): number =>
-      Math.max(1, Math.floor(Math.random() * Math.min(cap, 50 * 2 ** Math.min(attempt, 20))));
-    const connection = openInvalidationConnection(this.#redis, retryStrategy);
+    const connection = openInvalidationConnection(this.#redis, this.#reconnect.retryStrategy);
     this.#connection = connection;
     const engine = connection.engine;
     // Events of a connection the hub has since replaced or shut down are ignored.
     const current = (): boolean => this.#connection === connection;
     engine.on('ready', () => {
       if (!current()) return;
-      this.#reopenAttempt = 0;
+      this.#reconnect.reset();
       this.#scheduleSetup();
     });
     engine.on('lost', (error) => {
@@ -175,7 +179,7 @@ export class InvalidationHub {
 
   #reopenLater(): void {
     if (this.#registrations.size === 0) return;
-    const delay = jitteredDelay(this.#reopenAttempt++, this.#redis.options.retryMaxDelayMs);
+    const delay = this.#reconnect.next() ?? 0;
     clearTimeout(this.#reopenTimer);
     this.#reopenTimer = setTimeout(() => {
       if (this.#state !== 'closed' && this.#connection === undefined && this.#registrations.size > 0) this.#open();
@@ -295,9 +299,4 @@ export class InvalidationHub {
     if (force) connection.engine.destroy();
     else await connection.engine.quit();
   }
-}
-
-/** Exponential backoff with full jitter, like the lanes': a fleet of processes does not reconnect in lockstep. */
-function jitteredDelay(attempt: number, capMs: number): number {
-  return Math.max(1, Math.floor(Math.random() * Math.min(capMs, 50 * 2 ** Math.min(attempt, 20))));
 }

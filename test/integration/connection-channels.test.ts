@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { after, before, describe, it } from 'node:test';
+import { createCache } from '../../src/cache/index.js';
+import { type ConnectionEvent, channelNames } from '../../src/index.js';
+import { createPubSub } from '../../src/pubsub/index.js';
+import { type RedisServer, startRedis, waitFor } from '../helpers/index.js';
+import { kitFor } from '../helpers/kit.js';
+
+type Kind = 'create' | 'fail' | 'destroy';
+
+/** Records every message of the three connection channels while subscribed. */
+function recordConnections(): { events: (ConnectionEvent & { kind: Kind })[]; stop: () => void } {
+  const events: (ConnectionEvent & { kind: Kind })[] = [];
+  const listeners = (
+    [
+      ['create', channelNames.connectionCreate],
+      ['fail', channelNames.connectionFail],
+      ['destroy', channelNames.connectionDestroy],
+    ] as const
+  ).map(([kind, name]) => {
+    const listener = (message: unknown) => events.push({ ...(message as ConnectionEvent), kind });
+    diagnosticsChannel.subscribe(name, listener);
+    return () => diagnosticsChannel.unsubscribe(name, listener);
+  });
+  return {
+    events,
+    stop: () => {
+      for (const stop of listeners) stop();
+    },
+  };
+}
+
+describe('connection channels: every connection is published, the invalidation one too', () => {
+  let server: RedisServer;
+  before(async () => {
+    server = await startRedis();
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('lanes, subscriber and invalidation connections publish create, destroy (broken) and destroy (close) once each', async () => {
+    const recorder = recordConnections();
+    try {
+      const redis = kitFor(server, { lanes: 2 });
+      await redis.connect();
+      const pubsub = createPubSub(redis);
+      await pubsub.subscribe('news', () => undefined);
+      const cache = createCache<unknown>(redis, { namespace: 'near', nearCache: { maxEntries: 10 } });
+      const of = (role: string, kind: Kind, reason?: string) =>
+        recorder.events.filter((e) => e.role === role && e.kind === kind && (reason === undefined || e.reason === reason));
+      await waitFor(() => of('invalidation', 'create').length === 1, { what: 'the invalidation connection to be published' });
+      assert.equal(of('subscriber', 'create').length, 1);
+      assert.equal(of('lane', 'create').length, 2);
+
+      // Both listening connections are in pub/sub mode on the server.
+      await server.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      await waitFor(() => of('invalidation', 'destroy', 'broken').length === 1 && of('invalidation', 'create').length === 2, {
+        what: 'the killed invalidation connection reported broken, then its reconnect',
+      });
+      const broken = of('invalidation', 'destroy', 'broken')[0];
+      assert.ok(broken?.error instanceof Error, 'a broken connection carries its error');
+
+      await cache.close();
+      await pubsub.close();
+      await redis.close();
+      await waitFor(() => of('invalidation', 'destroy', 'close').length === 1, { what: 'the invalidation connection reported closed' });
+      assert.equal(of('lane', 'destroy', 'close').length, 2, 'each lane reported closed once');
+      assert.equal(of('lane', 'destroy', 'broken').length, 0, 'a graceful close is not reported as broken');
+      assert.equal(of('invalidation', 'destroy').length, 2, 'one broken, one close: nothing twice');
+    } finally {
+      recorder.stop();
+    }
+  });
+});
