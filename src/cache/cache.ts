@@ -112,6 +112,7 @@ export class Cache<V = unknown> extends EventEmitter<CacheEvents> {
       store,
       router,
       near: this.#near,
+      fallback: resolved.fallback === 'memory',
       onError: resolved.onError,
     });
     report = (error) => this.#core.report(error);
