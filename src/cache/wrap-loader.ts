@@ -49,6 +49,8 @@ export class WrapLoader<V> {
   readonly #options: WrapLoaderOptions;
   readonly #flights = new Map<string, Promise<FlightResult<unknown>>>();
   readonly #refreshing = new Set<string>();
+  /** The background refreshes running, for close() to wait on. */
+  readonly #background = new Set<Promise<unknown>>();
 
   constructor(core: CacheCore<V>, options: WrapLoaderOptions) {
     this.#core = core;
@@ -60,9 +62,18 @@ export class WrapLoader<V> {
     if (this.#refreshing.has(request.key)) return;
     this.#refreshing.add(request.key);
     this.#core.counters.refreshes++;
-    this.#load(request, true)
+    const running = this.#load(request, true)
       .catch((error: unknown) => this.#core.report(error))
-      .finally(() => this.#refreshing.delete(request.key));
+      .finally(() => {
+        this.#refreshing.delete(request.key);
+        this.#background.delete(running);
+      });
+    this.#background.add(running);
+  }
+
+  /** Resolves once no background refresh runs (each is bounded by the command and lock timeouts). */
+  async drain(): Promise<void> {
+    while (this.#background.size > 0) await Promise.all(this.#background);
   }
 
   async wrap<T extends V>(request: LoadRequest<T>): Promise<T> {

@@ -51,6 +51,15 @@ export interface PubSubOptions {
    * are restored with a `'resubscribed'` event.
    */
   pingIntervalMs?: number;
+
+  /**
+   * Give this PubSub a subscriber connection of its own instead of sharing
+   * the client's. Default false: every PubSub of a client, and
+   * `redis.subscribe()` / `redis.messages()`, share one connection (the
+   * `pingIntervalMs` of the first one wins), and each handle's `close()`
+   * ends only its own subscriptions.
+   */
+  dedicated?: boolean;
 }
 
 /** Options of `pubsub.messages(topics, options)`; the first two default to the PubSub's. */
@@ -68,9 +77,10 @@ export interface ResolvedPubSubOptions {
   readonly overflow: OverflowPolicy;
   readonly subscribeTimeoutMs: number;
   readonly pingIntervalMs: number;
+  readonly dedicated: boolean;
 }
 
-const KNOWN = new Set(['maxBuffered', 'overflow', 'subscribeTimeoutMs', 'pingIntervalMs']);
+const KNOWN = new Set(['maxBuffered', 'overflow', 'subscribeTimeoutMs', 'pingIntervalMs', 'dedicated']);
 const KNOWN_MESSAGES = new Set(['maxBuffered', 'overflow', 'signal']);
 
 /** Applies defaults and bounds; every problem is reported at once, as InvalidArgumentError. */
@@ -84,6 +94,7 @@ export function resolvePubSubOptions(options: PubSubOptions, commandTimeoutMs: n
       options.pingIntervalMs === 0
         ? 0
         : integer(options.pingIntervalMs, 'pingIntervalMs', 30_000, 100, 3_600_000, problems, ', or 0 (off)'),
+    dedicated: options.dedicated ?? false,
   };
   throwIfAny(problems, 'createPubSub');
   return resolved;

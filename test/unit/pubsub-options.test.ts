@@ -12,6 +12,7 @@ describe('pub/sub options', () => {
       overflow: 'drop-oldest',
       subscribeTimeoutMs: 1234,
       pingIntervalMs: 30_000,
+      dedicated: false,
     });
     assert.equal(resolvePubSubOptions({ pingIntervalMs: 0 }, 1).pingIntervalMs, 0, '0 turns the ping off');
   });

@@ -75,13 +75,13 @@ describe('rate limiter options', () => {
     ]);
   });
 
-  it('createRateLimiter validates before touching the client', () => {
+  it('createRateLimiter validates before touching the client', async () => {
     const redis = createRedis({ env: {}, url: 'memory://' });
     assert.throws(() => createRateLimiter(redis, { limit: 0, windowMs: 1 }), ConfigError);
     const limiter = createRateLimiter(redis, { limit: 5, windowMs: 1000 });
     assert.throws(() => limiter.withRule({ limit: 0 }), ConfigError);
     assert.equal(limiter.withRule({ limit: 7 }).limit, 7);
-    limiter.dispose();
+    await limiter.close();
   });
 
   it('cost is a whole number from 0 to the limit', () => {
