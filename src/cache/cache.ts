@@ -1,6 +1,5 @@
 import type { RedisClient } from '../client/client.js';
 import { kOwnResource } from '../client/internal.js';
-import { InvalidArgumentError } from '../errors.js';
 import { callSafely } from '../lifecycle/call-safely.js';
 import { Lifecycle } from '../lifecycle/lifecycle.js';
 import { CacheCore } from './cache-core.js';
@@ -10,7 +9,7 @@ import { type CacheKey, KeyLayout } from './key-layout.js';
 import { MemoryStore, type StoredData } from './memory-store.js';
 import { InvalidationHub } from './near/invalidation-hub.js';
 import { NearCache } from './near/near-cache.js';
-import { type CacheOptions, checkTtl, type ResolvedCacheOptions, resolveCacheOptions } from './options.js';
+import { type CacheOptions, checkTtl, type ResolvedCacheOptions, refuseNearCacheInCluster, resolveCacheOptions } from './options.js';
 import { RedisStore } from './redis-store.js';
 import { CacheCounters, type CacheStats } from './stats.js';
 import { WrapLoader } from './wrap-loader.js';
@@ -74,7 +73,7 @@ export class Cache<V = unknown> extends Lifecycle<CacheEvents> {
     const counters = new CacheCounters();
     const nearOptions = redis.options.mode === 'memory' ? undefined : resolved.nearCache;
     if (nearOptions !== undefined && redis.options.mode === 'cluster') {
-      throw new InvalidArgumentError('nearCache is not available in cluster mode: leave it off, or use a standalone or sentinel setup');
+      refuseNearCacheInCluster();
     }
     let report: (error: unknown) => void = () => undefined;
     const router = new FallbackRouter({

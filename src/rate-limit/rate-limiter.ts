@@ -4,7 +4,14 @@ import { encodeKeyPart } from '../keys/key-encoding.js';
 import { Lifecycle } from '../lifecycle/lifecycle.js';
 import { LimiterContext } from './limiter-context.js';
 import type { Rule } from './memory-algorithms.js';
-import { checkCost, checkKey, type RateLimitAlgorithm, type RateLimiterOptions, resolveOptions } from './options.js';
+import {
+  checkCost,
+  checkKey,
+  type RateLimitAlgorithm,
+  type RateLimiterOptions,
+  resolveRateLimiterOptions,
+  resolveRuleOverrides,
+} from './options.js';
 import { type RateLimitHeaders, type RateLimitResult, rateLimitHeaders } from './result.js';
 import type { ScriptReply } from './scripts.js';
 
@@ -140,12 +147,8 @@ export class RateLimiter extends Lifecycle {
    */
   withRule(overrides: RuleOverrides): RateLimiter {
     this.assertOpen();
-    const limit = overrides.limit ?? this.#rule.limit;
-    const windowMs = overrides.windowMs ?? this.#rule.windowMs;
-    if (limit !== this.#rule.limit || windowMs !== this.#rule.windowMs) {
-      resolveOptions({ limit, windowMs, algorithm: this.#context.algorithm });
-    }
-    const scope = overrides.scope === undefined ? this.#scope : [...this.#scope, overrides.scope];
+    const { limit, windowMs, scope: sub } = resolveRuleOverrides(overrides, this.#context.algorithm, this.#rule);
+    const scope = sub === undefined ? this.#scope : [...this.#scope, sub];
     return new RateLimiter(this.#context, { limit, windowMs }, scope, this);
   }
 
@@ -187,7 +190,7 @@ export class RateLimiter extends Lifecycle {
  * ```
  */
 export function createRateLimiter(redis: RedisClient, options: RateLimiterOptions): RateLimiter {
-  const resolved = resolveOptions(options);
+  const resolved = resolveRateLimiterOptions(options);
   const context = new LimiterContext(redis, resolved);
   return new RateLimiter(context, { limit: resolved.limit, windowMs: resolved.windowMs }, []);
 }

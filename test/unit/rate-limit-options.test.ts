@@ -2,23 +2,23 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, createRedis, InvalidArgumentError } from '../../src/index.js';
 import { createRateLimiter, type RateLimiterOptions } from '../../src/rate-limit/index.js';
-import { checkCost, checkKey, resolveOptions } from '../../src/rate-limit/options.js';
+import { checkCost, checkKey, resolveRateLimiterOptions } from '../../src/rate-limit/options.js';
 
-/** The ConfigError resolveOptions throws for `options`, with its issue names. */
+/** The ConfigError resolveRateLimiterOptions throws for `options`, with its issue names. */
 function issuesOf(options: unknown): string[] {
   try {
-    resolveOptions(options as RateLimiterOptions);
+    resolveRateLimiterOptions(options as RateLimiterOptions);
   } catch (error) {
     assert.ok(error instanceof ConfigError, `ConfigError, got ${String(error)}`);
     assert.equal(error.code, 'ERR_REDIS_CONFIG');
     return error.issues.map((issue) => issue.name);
   }
-  assert.fail('resolveOptions accepted the options');
+  assert.fail('resolveRateLimiterOptions accepted the options');
 }
 
 describe('rate limiter options', () => {
   it('fills in the documented defaults', () => {
-    assert.deepEqual(resolveOptions({ limit: 10, windowMs: 1000 }), {
+    assert.deepEqual(resolveRateLimiterOptions({ limit: 10, windowMs: 1000 }), {
       limit: 10,
       windowMs: 1000,
       algorithm: 'sliding-window',
@@ -42,7 +42,7 @@ describe('rate limiter options', () => {
 
   it('reports every problem at once, naming the option, the value and the range', () => {
     try {
-      resolveOptions({ limit: -1, windowMs: 1000, algorithm: 'leaky' as never, failMode: 'maybe' as never, prefix: 'a{b}' });
+      resolveRateLimiterOptions({ limit: -1, windowMs: 1000, algorithm: 'leaky' as never, failMode: 'maybe' as never, prefix: 'a{b}' });
       assert.fail('accepted');
     } catch (error) {
       assert.ok(error instanceof ConfigError);
@@ -50,8 +50,8 @@ describe('rate limiter options', () => {
         error.issues.map((i) => i.name),
         ['rateLimiter.limit', 'rateLimiter.algorithm', 'rateLimiter.failMode', 'rateLimiter.prefix'],
       );
-      assert.match(error.message, /rateLimiter\.limit=-1: expected a whole number from 1 to 1,000,000,000/);
-      assert.match(error.message, /rateLimiter\.algorithm="leaky": expected 'sliding-window', 'token-bucket', 'fixed-window'/);
+      assert.match(error.message, /rateLimiter\.limit=-1: expected an integer from 1 to 1,000,000,000/);
+      assert.match(error.message, /rateLimiter\.algorithm="leaky": expected one of 'sliding-window', 'token-bucket', 'fixed-window'/);
     }
   });
 
@@ -64,7 +64,7 @@ describe('rate limiter options', () => {
       'rateLimiter.limit × windowMs',
     ]);
     // The same rule is fine for the other algorithms.
-    assert.equal(resolveOptions({ limit: 1_000_000_000, windowMs: 31_536_000_000 }).limit, 1_000_000_000);
+    assert.equal(resolveRateLimiterOptions({ limit: 1_000_000_000, windowMs: 31_536_000_000 }).limit, 1_000_000_000);
   });
 
   it('checks the optional numbers', () => {
