@@ -14,7 +14,7 @@ import { createConnections } from './connections.js';
 import type { BatchCommand, BatchReplies } from '../engine/engine.js';
 import { ClosedError, NotAllowedError, RedisUnavailableError } from '../errors.js';
 import { type HealthReport, checkHealth } from '../observability/health.js';
-import { kConnectionFactory, kOwnResource, type OwnedResource } from './internal.js';
+import { kConnectionFactory, kOwnedResourceCount, kOwnResource, type OwnedResource } from './internal.js';
 import { escapeGlob } from '../keys/key-encoding.js';
 import type { Lease, LeaseContext } from '../lease/leased-connection.js';
 import { runLease } from '../lease/run-lease.js';
@@ -202,6 +202,11 @@ export class RedisClient extends EventEmitter<ClientEvents> {
     return () => {
       this.#resources.delete(resource);
     };
+  }
+
+  /** @internal How many resources are registered (tests of service lifecycles). */
+  get [kOwnedResourceCount](): number {
+    return this.#resources.size;
   }
 
   /** @internal The connection factory, for redis-kit's own services (subscriber, near-cache). */

@@ -11,6 +11,8 @@ import { ConfigError, type ConfigIssue } from '../errors.js';
 import { formatReceived } from './redact.js';
 import { suggestOption } from './suggest-option.js';
 
+const SECRET_LOOKING = /pass|secret|token|auth|cred/i;
+
 /** The accepted values in words, carried as the zod issue's message. */
 const accepts = (expected: string) => ({ error: expected });
 
@@ -77,7 +79,8 @@ export function resolveOptions<S extends z.ZodType>(
         const suggestion = alias !== undefined && known.includes(alias) ? alias : suggestOption(key, known);
         issues.push({
           name: [label, ...path, key].join('.'),
-          received: formatReceived(valueAt(input, [...path, key]), false, true),
+          // A misplaced credential (`password` given to a service) must not be echoed; its name is enough to fix it.
+          received: formatReceived(valueAt(input, [...path, key]), SECRET_LOOKING.test(key), true),
           expected: suggestion === undefined ? `a known option (${known.join(', ')})` : `a known option (did you mean ${suggestion}?)`,
         });
       }
