@@ -59,6 +59,36 @@ describe('rate limiter options', () => {
     assert.deepEqual(issuesOf({ limit: 1, windowMs: 1000, window: 5 }), ['rateLimiter.window']);
   });
 
+  it('names the option an unknown one was meant to be ("did you mean")', () => {
+    try {
+      resolveRateLimiterOptions({ limit: 1, windowMS: 1000, failmode: 'open' } as never);
+      assert.fail('accepted');
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(
+        error.issues.map((i) => [i.name, i.expected]),
+        [
+          ['rateLimiter.windowMs', 'an integer from 1 to 31,536,000,000'],
+          ['rateLimiter.windowMS', 'a known option (did you mean windowMs?)'],
+          ['rateLimiter.failmode', 'a known option (did you mean failMode?)'],
+        ],
+      );
+    }
+  });
+
+  it('withRule overrides are checked the same way, all problems at once', () => {
+    const redis = createRedis({ env: {}, url: 'memory://' });
+    const limiter = createRateLimiter(redis, { limit: 5, windowMs: 1000 });
+    assert.throws(
+      () => limiter.withRule({ limit: 0, windowMs: 1.5, scop: 'x' } as never),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.issues.map((i) => i.name).join() === 'rateLimiter.withRule.limit,rateLimiter.withRule.windowMs,rateLimiter.withRule.scop' &&
+        error.issues[2]?.expected === 'a known option (did you mean scope?)',
+    );
+    limiter.destroy();
+  });
+
   it('bounds the token bucket so its integer units stay exact', () => {
     assert.deepEqual(issuesOf({ limit: 1_000_000_000, windowMs: 31_536_000_000, algorithm: 'token-bucket' }), [
       'rateLimiter.limit × windowMs',
