@@ -145,6 +145,32 @@ describe('one lifecycle for every service', () => {
     assert.equal(redis[kOwnedResourceCount], 0);
   });
 
+  it('subscriptions and message iterators have the same lifecycle', async () => {
+    await using redis = kitFor(server);
+    await using pubsub = createPubSub(redis);
+    const sub = await pubsub.subscribe('life', () => undefined);
+    const closing = sub.close();
+    assert.equal(sub.active, false, 'the handler stops at once');
+    await closing;
+    assert.equal(await pubsub.publish('life', 'x'), 0, 'close() unsubscribed');
+
+    const destroyed = pubsub.messages('life');
+    await destroyed.ready;
+    destroyed.destroy(new Error('stop'));
+    assert.equal(destroyed.closed, true);
+    await assert.rejects(destroyed.next(), /stop/);
+    assert.deepEqual(await destroyed.next(), { done: true, value: undefined });
+
+    {
+      await using iterator = pubsub.messages('life');
+      await using other = await pubsub.subscribe('life', () => undefined);
+      await iterator.ready;
+      assert.ok(other.active);
+    }
+    await waitFor(async () => (await pubsub.publish('life', 'y')) === 0, { what: 'await using to unsubscribe both' });
+    assert.equal(pubsub.stats().subscriptions, 0);
+  });
+
   it("PubSub handles share the client's one subscriber connection; closing one leaves the others subscribed", async () => {
     await using redis = kitFor(server);
     const first = createPubSub(redis);
