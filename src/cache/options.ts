@@ -101,7 +101,7 @@ export interface CacheOptions<V = unknown> {
    * Opt-in near-cache: hot reads served from the process, invalidated by
    * Redis (client-side caching, `CLIENT TRACKING … BCAST`) over one extra
    * connection per client. Default off. Not available in cluster mode
-   * (refused with `InvalidArgumentError`); ignored with `memory://`.
+   * (refused with `ConfigError`, issue `cache.nearCache`); ignored with `memory://`.
    */
   nearCache?: NearCacheOptions | false;
   /**
