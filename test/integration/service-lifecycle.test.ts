@@ -65,6 +65,19 @@ describe('one lifecycle for every service', () => {
     assert.equal(keep.closed, false);
   });
 
+  it('near-caches created and closed leave no invalidation connection registered on the client', async () => {
+    await using redis = kitFor(server);
+    const before = footprint(redis);
+    for (let i = 0; i < 20; i++) {
+      const cache = redis.cache({ ...small.cache, nearCache: { maxEntries: 10 } });
+      await cache.set('k', i);
+      assert.equal(await cache.get('k'), i);
+      if (i % 2 === 0) await cache.close();
+      else cache.destroy();
+    }
+    assert.deepEqual(footprint(redis), before);
+  });
+
   it('every service method rejects with ClosedError after close', async () => {
     await using redis = kitFor(server);
     const cache = redis.cache<number>(small.cache);
