@@ -1,9 +1,9 @@
-import './client/service-methods.js';
-
-export { createRedis, RedisClient, RedisClient as RedisKit } from './client/client.js';
+export { RedisClient } from './client/client.js';
+export { createRedis, RedisKit } from './services/redis-kit.js';
 export type { ClientEvents, CloseOptions, CreateRedisOptions, LeaseOptions, SendOptions } from './client/types.js';
 export type { ClientState, ClientStats } from './client/stats.js';
 export type { ConnectReport } from './client/connect-report.js';
+export type { LifecycleState } from './lifecycle/lifecycle.js';
 export { loadConfig, redacted, describeTarget } from './config/index.js';
 export type { HostPort, RedisKitOptions, RedisMode, ResolvedConfig, ResolvedMode } from './config/index.js';
 export * from './errors.js';

@@ -2,6 +2,7 @@ import { callSafely } from '../lifecycle/call-safely.js';
 import { WrongTypeError } from '../errors.js';
 import type { Codec } from './codecs/codec.js';
 import { CacheDecodeError, CacheEncodeError } from './errors.js';
+import { FallbackPolicy } from '../fallback/fallback-policy.js';
 import type { FallbackRouter } from './fallback-router.js';
 import type { KeyLayout } from './key-layout.js';
 import type { MemoryStore, StoredData, StoredEntry } from './memory-store.js';
@@ -25,6 +26,8 @@ export interface CacheCoreParts<V> {
   store: RedisStore;
   router: FallbackRouter;
   near: NearCache<V> | undefined;
+  /** Whether an operation Redis cannot serve is answered from memory (`fallback: 'memory'`). */
+  fallback: boolean;
   onError: ((error: Error) => void) | undefined;
 }
 
@@ -43,6 +46,8 @@ export class CacheCore<V> {
   readonly store: RedisStore;
   readonly router: FallbackRouter;
   readonly near: NearCache<V> | undefined;
+  /** Redis, else memory for this call (when the cache has a fallback), counted either way. */
+  readonly policy: FallbackPolicy;
   readonly #onError: ((error: Error) => void) | undefined;
 
   constructor(parts: CacheCoreParts<V>) {
@@ -54,6 +59,14 @@ export class CacheCore<V> {
     this.router = parts.router;
     this.near = parts.near;
     this.#onError = parts.onError;
+    this.policy = new FallbackPolicy(parts.fallback, {
+      onFallback: () => {
+        this.counters.fallbackOps++;
+      },
+      onFailure: () => {
+        this.counters.errors++;
+      },
+    });
   }
 
   /** Encodes before anything is written, so a value that cannot be stored leaves every store untouched. */
@@ -77,23 +90,23 @@ export class CacheCore<V> {
     if (this.router.useMemoryFor(key)) return this.#readMemory(key);
     const near = this.near;
     const ticket = near?.begin(key);
-    let entry: StoredEntry | undefined;
-    try {
-      // With a near-cache the TTL is always read: a kept entry must not outlive the key.
-      entry = await this.store.read(key, withTtl || near !== undefined);
-    } catch (error) {
-      if (ticket !== undefined) near?.finish(ticket);
-      if (this.router.canFallback(error)) {
-        this.counters.fallbackOps++;
-        return this.#readMemory(key);
-      }
-      if (error instanceof WrongTypeError) {
-        this.#malformed(key, error);
-        return undefined;
-      }
-      this.counters.errors++;
-      throw error;
-    }
+    const outcome = await this.policy.run(
+      async (): Promise<{ entry: StoredEntry | undefined } | 'malformed'> => {
+        try {
+          // With a near-cache the TTL is always read: a kept entry must not outlive the key.
+          return { entry: await this.store.read(key, withTtl || near !== undefined) };
+        } catch (error) {
+          if (ticket !== undefined) near?.finish(ticket);
+          if (!(error instanceof WrongTypeError)) throw error;
+          this.#malformed(key, error);
+          return 'malformed';
+        }
+      },
+      () => 'memory' as const,
+    );
+    if (outcome === 'memory') return this.#readMemory(key);
+    if (outcome === 'malformed') return undefined;
+    const entry = outcome.entry;
     this.router.noteRedisSuccess();
     const value = entry === undefined ? undefined : this.#decode(key, entry.data);
     if (entry === undefined || value === undefined) {
@@ -111,36 +124,32 @@ export class CacheCore<V> {
       return;
     }
     try {
-      await this.store.write(key, data, ttlMs);
-    } catch (error) {
-      if (!this.router.canFallback(error)) {
-        this.counters.errors++;
-        throw error;
-      }
-      this.counters.fallbackOps++;
-      this.#writeMemory(key, data, ttlMs);
-      return;
+      const reached = await this.policy.run(
+        () => this.store.write(key, data, ttlMs).then(() => true),
+        () => {
+          this.#writeMemory(key, data, ttlMs);
+          return false;
+        },
+      );
+      if (reached) this.router.noteRedisSuccess();
     } finally {
       // Reads that began during the write may carry the old value: void them too.
       this.near?.forget(key);
     }
-    this.router.noteRedisSuccess();
   }
 
   async delete(key: string): Promise<boolean> {
     this.near?.forget(key);
     if (this.router.useMemoryFor(key)) return this.#deleteMemory(key);
     try {
-      const existed = await this.store.delete(key);
-      this.router.noteRedisSuccess();
-      return existed;
-    } catch (error) {
-      if (!this.router.canFallback(error)) {
-        this.counters.errors++;
-        throw error;
-      }
-      this.counters.fallbackOps++;
-      return this.#deleteMemory(key);
+      return await this.policy.run(
+        async () => {
+          const existed = await this.store.delete(key);
+          this.router.noteRedisSuccess();
+          return existed;
+        },
+        () => this.#deleteMemory(key),
+      );
     } finally {
       this.near?.forget(key);
     }
@@ -149,16 +158,10 @@ export class CacheCore<V> {
   async has(key: string): Promise<boolean> {
     if (this.near?.get(key, performance.now()) !== undefined) return true;
     if (this.router.useMemoryFor(key)) return this.memory.has(key);
-    try {
-      return await this.store.exists(key);
-    } catch (error) {
-      if (!this.router.canFallback(error)) {
-        this.counters.errors++;
-        throw error;
-      }
-      this.counters.fallbackOps++;
-      return this.memory.has(key);
-    }
+    return this.policy.run(
+      () => this.store.exists(key),
+      () => this.memory.has(key),
+    );
   }
 
   /** Removes the namespace from Redis (SCAN + UNLINK) and from memory; returns how many entries went. */
@@ -166,16 +169,14 @@ export class CacheCore<V> {
     this.near?.reset();
     if (this.router.active) return this.#clearMemory();
     try {
-      const removed = await this.store.clear(this.layout.scanPattern);
-      this.router.noteRedisSuccess();
-      return removed;
-    } catch (error) {
-      if (!this.router.canFallback(error)) {
-        this.counters.errors++;
-        throw error;
-      }
-      this.counters.fallbackOps++;
-      return this.#clearMemory();
+      return await this.policy.run(
+        async () => {
+          const removed = await this.store.clear(this.layout.scanPattern);
+          this.router.noteRedisSuccess();
+          return removed;
+        },
+        () => this.#clearMemory(),
+      );
     } finally {
       this.near?.reset();
     }

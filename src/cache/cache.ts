@@ -1,7 +1,7 @@
-import { callSafely } from '../lifecycle/call-safely.js';
-import { EventEmitter } from 'node:events';
 import type { RedisClient } from '../client/client.js';
-import { ClosedError, InvalidArgumentError } from '../errors.js';
+import { kOwnResource } from '../client/internal.js';
+import { callSafely } from '../lifecycle/call-safely.js';
+import { Lifecycle } from '../lifecycle/lifecycle.js';
 import { CacheCore } from './cache-core.js';
 import { type CachedFunction, type CachedOptions, makeCached } from './cached.js';
 import { FallbackRouter } from './fallback-router.js';
@@ -9,7 +9,7 @@ import { type CacheKey, KeyLayout } from './key-layout.js';
 import { MemoryStore, type StoredData } from './memory-store.js';
 import { InvalidationHub } from './near/invalidation-hub.js';
 import { NearCache } from './near/near-cache.js';
-import { type CacheOptions, checkTtl, type ResolvedCacheOptions, resolveCacheOptions } from './options.js';
+import { type CacheOptions, checkTtl, type ResolvedCacheOptions, refuseNearCacheInCluster, resolveCacheOptions } from './options.js';
 import { RedisStore } from './redis-store.js';
 import { CacheCounters, type CacheStats } from './stats.js';
 import { WrapLoader } from './wrap-loader.js';
@@ -52,15 +52,15 @@ export interface CacheEntry<V> {
  * stale-while-revalidate, an in-memory fallback while Redis is down, and an
  * opt-in near-cache kept correct by Redis's client-side caching.
  */
-export class Cache<V = unknown> extends EventEmitter<CacheEvents> {
+export class Cache<V = unknown> extends Lifecycle<CacheEvents> {
   /** The namespace as given (keys use its percent-encoded form). */
   readonly namespace: string;
   readonly #options: ResolvedCacheOptions<V>;
   readonly #core: CacheCore<V>;
   readonly #loader: WrapLoader<V>;
   readonly #near: NearCache<V> | undefined;
-  readonly #unregister: (() => void) | undefined;
-  #closed = false;
+  readonly #leaveHub: (() => void) | undefined;
+  readonly #unregister: () => void;
 
   constructor(redis: RedisClient, options: CacheOptions<V> = {}) {
     super();
@@ -73,7 +73,7 @@ export class Cache<V = unknown> extends EventEmitter<CacheEvents> {
     const counters = new CacheCounters();
     const nearOptions = redis.options.mode === 'memory' ? undefined : resolved.nearCache;
     if (nearOptions !== undefined && redis.options.mode === 'cluster') {
-      throw new InvalidArgumentError('nearCache is not available in cluster mode: leave it off, or use a standalone or sentinel setup');
+      refuseNearCacheInCluster();
     }
     let report: (error: unknown) => void = () => undefined;
     const router = new FallbackRouter({
@@ -102,7 +102,7 @@ export class Cache<V = unknown> extends EventEmitter<CacheEvents> {
           onFailure: (error) => report(error),
         },
       });
-      this.#unregister = hub.register(layout.dataPrefix, this.#near, nearOptions.heartbeatMs);
+      this.#leaveHub = hub.register(layout.dataPrefix, this.#near, nearOptions.heartbeatMs);
     }
     this.#core = new CacheCore<V>({
       layout,
@@ -112,15 +112,18 @@ export class Cache<V = unknown> extends EventEmitter<CacheEvents> {
       store,
       router,
       near: this.#near,
+      fallback: resolved.fallback === 'memory',
       onError: resolved.onError,
     });
     report = (error) => this.#core.report(error);
     this.#loader = new WrapLoader(this.#core, { lockTtlMs: resolved.lockTtlMs, lockWaitMs: resolved.lockWaitMs });
+    // Last: the client closes the cache with itself; a cache closed first unregisters.
+    this.#unregister = redis[kOwnResource](this);
   }
 
   /** The value under `key`, or undefined on a miss (malformed data is a miss, counted in `stats().errors`). */
   async get(key: CacheKey): Promise<V | undefined> {
-    this.#checkOpen();
+    this.assertOpen();
     const dataKey = this.#core.layout.data(key);
     const counters = this.#core.counters;
     const near = this.#near?.get(dataKey, performance.now());
@@ -144,7 +147,7 @@ export class Cache<V = unknown> extends EventEmitter<CacheEvents> {
    * cannot encode is refused with `CacheEncodeError` before anything is written.
    */
   async set(key: CacheKey, value: V, options: SetOptions = {}): Promise<void> {
-    this.#checkOpen();
+    this.assertOpen();
     checkTtl('ttlMs', options.ttlMs);
     const dataKey = this.#core.layout.data(key);
     const data = this.#core.encode(value);
@@ -153,19 +156,19 @@ export class Cache<V = unknown> extends EventEmitter<CacheEvents> {
 
   /** Removes `key`; true if it was there. */
   async delete(key: CacheKey): Promise<boolean> {
-    this.#checkOpen();
+    this.assertOpen();
     return this.#core.delete(this.#core.layout.data(key));
   }
 
   /** Whether `key` holds a value (without reading or decoding it). */
   async has(key: CacheKey): Promise<boolean> {
-    this.#checkOpen();
+    this.assertOpen();
     return this.#core.has(this.#core.layout.data(key));
   }
 
   /** The values of `keys`, in order; undefined for each miss. */
   async getMany(keys: readonly CacheKey[]): Promise<(V | undefined)[]> {
-    this.#checkOpen();
+    this.assertOpen();
     // One GET per key, written back to back on the lanes: as fast as MGET on
     // one server, and valid in cluster mode where the keys span slots.
     return Promise.all(keys.map((key) => this.get(key)));
@@ -177,7 +180,7 @@ export class Cache<V = unknown> extends EventEmitter<CacheEvents> {
    * themselves are independent (not a transaction).
    */
   async setMany(entries: Iterable<CacheEntry<V>>, options: SetOptions = {}): Promise<void> {
-    this.#checkOpen();
+    this.assertOpen();
     checkTtl('ttlMs', options.ttlMs);
     const prepared: [key: string, data: StoredData, ttlMs: number][] = [];
     for (const entry of entries) {
@@ -193,7 +196,7 @@ export class Cache<V = unknown> extends EventEmitter<CacheEvents> {
    * namespaces and keys are untouched) and returns how many were removed.
    */
   async clear(): Promise<number> {
-    this.#checkOpen();
+    this.assertOpen();
     return this.#core.clear();
   }
 
@@ -206,7 +209,7 @@ export class Cache<V = unknown> extends EventEmitter<CacheEvents> {
    * loader they passed.
    */
   async wrap<T extends V>(key: CacheKey, loader: () => T | Promise<T>, options: WrapOptions = {}): Promise<T> {
-    this.#checkOpen();
+    this.assertOpen();
     checkTtl('ttlMs', options.ttlMs);
     checkTtl('staleWhileRevalidateMs', options.staleWhileRevalidateMs);
     const request = {
@@ -251,29 +254,31 @@ export class Cache<V = unknown> extends EventEmitter<CacheEvents> {
   }
 
   /**
-   * Stops listening to the client and leaves the near-cache's invalidation
-   * connection (closed when no near-cache uses it). Later calls fail with
-   * `ClosedError`. The client itself stays open. Idempotent.
+   * Lets background refreshes finish, then stops following the client and
+   * leaves the near-cache's invalidation connection (closed when no
+   * near-cache uses it). Later calls fail with `ClosedError`; `stats()` still
+   * answers. The client itself stays open.
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#unregister?.();
-    this.#core.router.close();
-    this.#near?.reset();
+  protected async onClose(): Promise<void> {
+    await this.#loader.drain();
+    this.#release();
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
+  /** As close, without waiting for background refreshes (they finish on their own, unseen). */
+  protected onDestroy(): void {
+    this.#release();
+  }
+
+  #release(): void {
+    this.#unregister();
+    this.#leaveHub?.();
+    this.#core.router.close();
+    this.#near?.reset();
   }
 
   /** A listener that throws must not break the cache's bookkeeping. */
   #emitSafely<K extends keyof CacheEvents>(event: K, ...args: CacheEvents[K]): void {
     callSafely(() => (this.emit as (event: K, ...args: CacheEvents[K]) => boolean)(event, ...args));
-  }
-
-  #checkOpen(): void {
-    if (this.#closed) throw new ClosedError(`the cache "${this.namespace}" is closed`);
   }
 }
 

@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { RedisClient } from '../client/client.js';
-import { type Availability, isRedisDown } from '../fallback/availability.js';
+import { Availability } from '../fallback/availability.js';
 import type { MemoryStore } from './memory-store.js';
 import type { RedisStore } from './redis-store.js';
-import { acquireAvailability } from './shared-availability.js';
 
 /** Reconcile passes in a row before waiting and trying again. */
 const MAX_PASSES = 10;
@@ -49,7 +48,6 @@ export interface FallbackRouterEvents {
 export class FallbackRouter extends EventEmitter<FallbackRouterEvents> {
   readonly #options: FallbackRouterOptions;
   readonly #availability: Availability | undefined;
-  readonly #releaseAvailability: (() => void) | undefined;
   readonly #onFallback = (error: Error): void => {
     this.#holding = true;
     this.emit('fallback', error);
@@ -71,9 +69,9 @@ export class FallbackRouter extends EventEmitter<FallbackRouterEvents> {
     this.#options = options;
     this.#permanent = options.redis.options.mode === 'memory';
     if (options.fallback === 'none' || this.#permanent) return;
-    const { availability, release } = acquireAvailability(options.redis, options.recoverAfterMs);
+    // A view of the client's one availability tracker, with this cache's hysteresis.
+    const availability = new Availability(options.redis, { recoverAfterMs: options.recoverAfterMs });
     this.#availability = availability;
-    this.#releaseAvailability = release;
     this.#holding = availability.usingFallback;
     availability.on('fallback', this.#onFallback);
     availability.on('recovered', this.#onRecovered);
@@ -87,11 +85,6 @@ export class FallbackRouter extends EventEmitter<FallbackRouterEvents> {
   /** Whether this key is answered from memory now. */
   useMemoryFor(key: string): boolean {
     return this.#permanent || this.#holding || (this.#dirty.size > 0 && this.#dirty.has(key));
-  }
-
-  /** Whether an error from Redis may be answered from memory. */
-  canFallback(error: unknown): boolean {
-    return this.#availability !== undefined && isRedisDown(error);
   }
 
   /** A write or delete went to memory instead of Redis. */
@@ -123,17 +116,12 @@ export class FallbackRouter extends EventEmitter<FallbackRouterEvents> {
     this.#reconcileSoon(0);
   }
 
-  /** Resolves when no reconcile is running (tests, shutdown). */
-  async settled(): Promise<void> {
-    while (this.#reconciling !== undefined) await this.#reconciling;
-  }
-
   close(): void {
     this.#closed = true;
     clearTimeout(this.#retryTimer);
     this.#availability?.off('fallback', this.#onFallback);
     this.#availability?.off('recovered', this.#onRecovered);
-    this.#releaseAvailability?.();
+    this.#availability?.dispose();
   }
 
   #reconcileSoon(delayMs: number): void {

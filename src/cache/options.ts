@@ -1,4 +1,6 @@
-import { InvalidArgumentError } from '../errors.js';
+import { z } from 'zod';
+import { fn, integer, oneOf, resolveOptions, text, withMethods } from '../config/resolve-options.js';
+import { ConfigError, InvalidArgumentError } from '../errors.js';
 import type { Codec } from './codecs/codec.js';
 import { jsonCodec } from './codecs/json-codec.js';
 
@@ -99,7 +101,7 @@ export interface CacheOptions<V = unknown> {
    * Opt-in near-cache: hot reads served from the process, invalidated by
    * Redis (client-side caching, `CLIENT TRACKING … BCAST`) over one extra
    * connection per client. Default off. Not available in cluster mode
-   * (refused with `InvalidArgumentError`); ignored with `memory://`.
+   * (refused with `ConfigError`, issue `cache.nearCache`); ignored with `memory://`.
    */
   nearCache?: NearCacheOptions | false;
   /**
@@ -140,69 +142,54 @@ export interface ResolvedCacheOptions<V> {
   onError: ((error: Error) => void) | undefined;
 }
 
-const KNOWN = new Set([
-  'namespace',
-  'ttlMs',
-  'staleWhileRevalidateMs',
-  'codec',
-  'fallback',
-  'memory',
-  'recoverAfterMs',
-  'nearCache',
-  'lockTtlMs',
-  'lockWaitMs',
-  'onError',
-]);
+const MAX_TTL_MS = 365 * DAY_MS;
 
-/** Applies defaults and checks bounds; every problem is reported at once. */
+const nearCacheSchema = z.strictObject({
+  maxEntries: integer(1, 1_000_000).default(1000),
+  ttlMs: integer(1, DAY_MS).default(60_000),
+  heartbeatMs: integer(100, 60_000).default(1000),
+});
+
+/** The cache's options as one zod schema: bounds and defaults are written here once. */
+const cacheSchema = z.strictObject({
+  namespace: text(1, 100).default('cache'),
+  ttlMs: integer(0, MAX_TTL_MS).default(60_000),
+  staleWhileRevalidateMs: integer(0, MAX_TTL_MS).default(0),
+  codec: withMethods<Codec<unknown>>('an object', 'encode', 'decode').optional(),
+  fallback: oneOf(['memory', 'none']).default('memory'),
+  memory: z
+    .strictObject({
+      maxEntries: integer(1, 10_000_000).default(10_000),
+      maxBytes: integer(1024, 2 ** 40).default(64 * 1024 * 1024),
+    })
+    .prefault({}),
+  recoverAfterMs: integer(0, 3_600_000).default(5000),
+  // `false` is "off", like leaving it out.
+  nearCache: z.preprocess((value) => (value === false ? undefined : value), nearCacheSchema.optional()),
+  lockTtlMs: integer(100, 3_600_000).default(5000),
+  lockWaitMs: integer(0, 3_600_000).default(5000),
+  onError: fn<(error: Error) => void>().optional(),
+});
+
+/**
+ * Applies defaults and checks bounds.
+ *
+ * @throws {ConfigError} naming every problem at once (`cache.ttlMs`, what it got, what it accepts), unknown options with a "did you mean".
+ */
 export function resolveCacheOptions<V>(options: CacheOptions<V>): ResolvedCacheOptions<V> {
-  const problems: string[] = [];
-  for (const name of Object.keys(options)) if (!KNOWN.has(name)) problems.push(`unknown option ${name}`);
-  const int = (name: string, value: number | undefined, fallback: number, min: number, max: number): number => {
-    if (value === undefined) return fallback;
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name}=${String(value)}: expected a whole number from ${min} to ${max}`);
-      return fallback;
-    }
-    return value;
+  const resolved = resolveOptions('cache', cacheSchema, options);
+  return {
+    ...resolved,
+    // The schema checks the codec's shape; its value type is the caller's V.
+    codec: (resolved.codec ?? jsonCodec) as Codec<V>,
+    nearCache: resolved.nearCache,
+    onError: resolved.onError,
   };
-  const namespace = options.namespace ?? 'cache';
-  if (typeof namespace !== 'string' || namespace.length < 1 || namespace.length > 100) {
-    problems.push(`namespace=${JSON.stringify(namespace)}: expected 1 to 100 characters`);
-  }
-  const fallback = options.fallback ?? 'memory';
-  if (fallback !== 'memory' && fallback !== 'none') problems.push(`fallback=${String(fallback)}: expected 'memory' or 'none'`);
-  const codec = (options.codec ?? jsonCodec) as Codec<V>;
-  if (typeof codec?.encode !== 'function' || typeof codec.decode !== 'function') {
-    problems.push('codec: expected an object with encode() and decode()');
-  }
-  if (options.onError !== undefined && typeof options.onError !== 'function') problems.push('onError: expected a function');
-  const near = options.nearCache === false || options.nearCache === undefined ? undefined : options.nearCache;
-  const resolved: ResolvedCacheOptions<V> = {
-    namespace,
-    ttlMs: int('ttlMs', options.ttlMs, 60_000, 0, 365 * DAY_MS),
-    staleWhileRevalidateMs: int('staleWhileRevalidateMs', options.staleWhileRevalidateMs, 0, 0, 365 * DAY_MS),
-    codec,
-    fallback,
-    memory: {
-      maxEntries: int('memory.maxEntries', options.memory?.maxEntries, 10_000, 1, 10_000_000),
-      maxBytes: int('memory.maxBytes', options.memory?.maxBytes, 64 * 1024 * 1024, 1024, 2 ** 40),
-    },
-    recoverAfterMs: int('recoverAfterMs', options.recoverAfterMs, 5000, 0, 3_600_000),
-    nearCache:
-      near === undefined
-        ? undefined
-        : {
-            maxEntries: int('nearCache.maxEntries', near.maxEntries, 1000, 1, 1_000_000),
-            ttlMs: int('nearCache.ttlMs', near.ttlMs, 60_000, 1, DAY_MS),
-            heartbeatMs: int('nearCache.heartbeatMs', near.heartbeatMs, 1000, 100, 60_000),
-          },
-    lockTtlMs: int('lockTtlMs', options.lockTtlMs, 5000, 100, 3_600_000),
-    lockWaitMs: int('lockWaitMs', options.lockWaitMs, 5000, 0, 3_600_000),
-    onError: options.onError,
-  };
-  if (problems.length > 0) throw new InvalidArgumentError(`invalid cache options: ${problems.join('; ')}`);
-  return resolved;
+}
+
+/** The near-cache needs CLIENT TRACKING on one connection, which cluster mode cannot give. */
+export function refuseNearCacheInCluster(): never {
+  throw new ConfigError([{ name: 'cache.nearCache', received: 'on, in cluster mode', expected: 'false (not available in cluster mode)' }]);
 }
 
 /** Checks a per-call TTL (`set`, `wrap`, `cached`). */

@@ -49,6 +49,8 @@ export class WrapLoader<V> {
   readonly #options: WrapLoaderOptions;
   readonly #flights = new Map<string, Promise<FlightResult<unknown>>>();
   readonly #refreshing = new Set<string>();
+  /** The background refreshes running, for close() to wait on. */
+  readonly #background = new Set<Promise<unknown>>();
 
   constructor(core: CacheCore<V>, options: WrapLoaderOptions) {
     this.#core = core;
@@ -60,9 +62,18 @@ export class WrapLoader<V> {
     if (this.#refreshing.has(request.key)) return;
     this.#refreshing.add(request.key);
     this.#core.counters.refreshes++;
-    this.#load(request, true)
+    const running = this.#load(request, true)
       .catch((error: unknown) => this.#core.report(error))
-      .finally(() => this.#refreshing.delete(request.key));
+      .finally(() => {
+        this.#refreshing.delete(request.key);
+        this.#background.delete(running);
+      });
+    this.#background.add(running);
+  }
+
+  /** Resolves once no background refresh runs (each is bounded by the command and lock timeouts). */
+  async drain(): Promise<void> {
+    while (this.#background.size > 0) await Promise.all(this.#background);
   }
 
   async wrap<T extends V>(request: LoadRequest<T>): Promise<T> {
@@ -108,17 +119,12 @@ export class WrapLoader<V> {
     let waited = false;
     for (;;) {
       const token = randomUUID();
-      let acquired: boolean;
-      try {
-        acquired = await core.store.acquireLock(lockKey, token, this.#options.lockTtlMs);
-      } catch (error) {
-        if (!core.router.canFallback(error)) {
-          core.counters.errors++;
-          throw error;
-        }
-        // Redis is unreachable: nobody can coordinate; load here (the value goes to memory).
-        return this.#callLoader(request);
-      }
+      // Redis unreachable: nobody can coordinate; load here (the value goes to memory).
+      const acquired = await core.policy.run(
+        () => core.store.acquireLock(lockKey, token, this.#options.lockTtlMs),
+        () => 'unreachable' as const,
+      );
+      if (acquired === 'unreachable') return this.#callLoader(request);
       if (acquired) return this.#loadHolding(request, lockKey, token, background);
       if (background) return undefined;
       if (!waited) {
@@ -190,17 +196,12 @@ export class WrapLoader<V> {
       // The near-cache hears the holder's write at once; without it, look again after the pause.
       await (core.near?.live ? core.near.changed(key, wait) : sleep(wait));
       pause = Math.min(pause * 2, MAX_POLL_MS);
-      let held: boolean;
-      let hit: Hit<V> | undefined;
-      try {
-        [hit, held] = await Promise.all([core.read(key, false), core.store.lockHeld(lockKey)]);
-      } catch (error) {
-        if (!core.router.canFallback(error)) {
-          core.counters.errors++;
-          throw error;
-        }
-        return { kind: 'free' };
-      }
+      const looked = await core.policy.run(
+        () => Promise.all([core.read(key, false), core.store.lockHeld(lockKey)]),
+        () => 'unreachable' as const,
+      );
+      if (looked === 'unreachable') return { kind: 'free' };
+      const [hit, held] = looked;
       if (hit !== undefined) return { kind: 'found', value: hit.value };
       if (!held) return { kind: 'free' };
     }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { RedisClient } from '../client/client.js';
+import { RedisKit } from '../services/redis-kit.js';
 import { describeTarget } from '../config/redact.js';
 import { RedisKitError } from '../errors.js';
 import { createReferenceServer } from '../server/reference-server.js';
@@ -20,7 +20,7 @@ export interface ServeOptions {
  */
 export async function serve(options: ServeOptions): Promise<number> {
   const log = pino({ name: 'redis-kit' });
-  const redis = new RedisClient({ env: options.env });
+  const redis = new RedisKit({ env: options.env });
   const target = describeTarget(redis.options);
   let down = false;
   redis.on('ready', () => {

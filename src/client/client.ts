@@ -16,7 +16,7 @@ import type { LaneCommands } from './lane-commands.js';
 import type { BatchCommand, BatchReplies } from '../engine/engine.js';
 import { ClosedError, NotAllowedError, RedisKitError, RedisUnavailableError } from '../errors.js';
 import { type HealthReport, checkHealth } from '../observability/health.js';
-import { kConnectionFactory, kOwnResource, type OwnedResource } from './internal.js';
+import { kConnectionFactory, kOwnedResourceCount, kOwnResource, type OwnedResource } from './internal.js';
 import type { Lease, LeaseContext, LeasedConnection } from '../lease/leased-connection.js';
 import { runLease } from '../lease/run-lease.js';
 import { Breaker } from '../pool/breaker.js';
@@ -56,9 +56,6 @@ export class RedisClient extends Lifecycle<ClientEvents> {
 
   constructor(options: CreateRedisOptions = {}) {
     super();
-    // Every service on this client (caches, session stores, limiters) listens
-    // for 'ready'/'unavailable'; a dozen is normal, not a leak.
-    this.setMaxListeners(100);
     const { env, clock, ...rest } = options;
     this.options = loadConfig(env ?? process.env, rest);
     const config = this.options;
@@ -217,6 +214,11 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     return () => {
       this.#resources.delete(resource);
     };
+  }
+
+  /** @internal How many resources are registered (tests of service lifecycles). */
+  get [kOwnedResourceCount](): number {
+    return this.#resources.size;
   }
 
   /** @internal The connection factory, for redis-kit's own services (subscriber, near-cache). */

@@ -16,3 +16,6 @@ export interface OwnedResource {
 
 /** `client[kOwnResource](resource)`: the client closes (or destroys) `resource` with itself; returns the unregister function. */
 export const kOwnResource: unique symbol = Symbol('redis-kit.ownResource');
+
+/** `client[kOwnedResourceCount]`: how many resources are registered now (tests: closing services leaves none behind). */
+export const kOwnedResourceCount: unique symbol = Symbol('redis-kit.ownedResourceCount');

@@ -1,10 +1,8 @@
 import { EventEmitter } from 'node:events';
+import { type AvailabilitySource, AvailabilityTracker } from './availability-tracker.js';
 import { ClosedError, CommandTimeoutError, ConnectError, ConnectionLostError, RedisUnavailableError } from '../errors.js';
 
-/** The part of the client availability needs; RedisClient fits. */
-export interface AvailabilitySource extends EventEmitter<{ ready: []; unavailable: [error: Error] }> {
-  readonly isUnavailable: boolean;
-}
+export type { AvailabilitySource } from './availability-tracker.js';
 
 export interface AvailabilityOptions {
   /**
@@ -23,28 +21,33 @@ export interface AvailabilityEvents {
 }
 
 /**
- * Decides, with hysteresis, whether a service should use Redis or its
- * in-memory fallback: it switches to the fallback as soon as the client's
- * breaker opens, and back only when Redis has stayed reachable for
- * `recoverAfterMs`. In memory mode (`memory://`) it never switches back.
+ * One service's view of the client's availability, with its own hysteresis:
+ * it switches to the fallback as soon as the client's breaker opens, and
+ * back only when Redis has stayed reachable for `recoverAfterMs`. In memory
+ * mode (`memory://`) it never switches back.
+ *
+ * Every view of a client hangs off one {@link AvailabilityTracker}, which
+ * listens to the client once; `dispose()` releases the view (a service does
+ * it when it closes).
  */
 export class Availability extends EventEmitter<AvailabilityEvents> {
-  readonly #source: AvailabilitySource;
+  readonly #tracker: AvailabilityTracker;
   readonly #recoverAfterMs: number;
   readonly #permanent: boolean;
+  readonly #release: () => void;
   #usingFallback: boolean;
   #timer: NodeJS.Timeout | undefined;
-  readonly #onUnavailable = (error: Error): void => this.#toFallback(error);
-  readonly #onReady = (): void => this.#scheduleRecovery();
 
   constructor(source: AvailabilitySource, options: AvailabilityOptions & { memoryMode?: boolean } = {}) {
     super();
-    this.#source = source;
+    this.#tracker = AvailabilityTracker.of(source);
     this.#recoverAfterMs = options.recoverAfterMs ?? 5000;
     this.#permanent = options.memoryMode ?? false;
     this.#usingFallback = this.#permanent || source.isUnavailable;
-    source.on('unavailable', this.#onUnavailable);
-    source.on('ready', this.#onReady);
+    this.#release = this.#tracker.observe({
+      unavailable: (error) => this.#toFallback(error),
+      ready: () => this.#scheduleRecovery(),
+    });
   }
 
   /** True while the service should serve from its fallback. */
@@ -52,11 +55,10 @@ export class Availability extends EventEmitter<AvailabilityEvents> {
     return this.#usingFallback;
   }
 
-  /** Stops listening to the client. */
+  /** Stops following the client. Idempotent. */
   dispose(): void {
     clearTimeout(this.#timer);
-    this.#source.off('unavailable', this.#onUnavailable);
-    this.#source.off('ready', this.#onReady);
+    this.#release();
   }
 
   #toFallback(error: Error): void {
@@ -72,7 +74,7 @@ export class Availability extends EventEmitter<AvailabilityEvents> {
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      if (this.#source.isUnavailable) return;
+      if (this.#tracker.isUnavailable) return;
       this.#usingFallback = false;
       this.emit('recovered');
     }, this.#recoverAfterMs);

@@ -1,4 +1,4 @@
-/** Pub/sub: `createPubSub(redis)` — one subscriber connection, resubscribed after every reconnect; an in-process bus in memory mode. */
+/** Pub/sub: `createPubSub(redis)` — handles on one subscriber connection per client (or their own with `dedicated: true`), resubscribed after every reconnect; an in-process bus in memory mode. */
 export { PubSubHandlerError } from './errors.js';
 export { globMatch } from './glob.js';
 export type { PubSubMessage } from './message.js';

@@ -30,6 +30,14 @@ class MemoryBus {
 const bus = new MemoryBus();
 
 /**
+ * PUBLISH in memory mode: what `redis.publish()` does with `memory://`. A
+ * copy of the payload goes out, so the publisher may reuse its buffer.
+ */
+export function publishInProcess(channel: string, message: string | Buffer): number {
+  return bus.publish(channel, typeof message === 'string' ? Buffer.from(message, 'utf8') : Buffer.from(message));
+}
+
+/**
  * Memory mode's transport. Subscribing takes effect at once. Delivery is
  * asynchronous, as with a server: a publish is delivered on a microtask, so a
  * handler never runs inside `publish()` (a handler that publishes cannot
@@ -64,9 +72,7 @@ export class MemoryTransport implements Transport {
   }
 
   publish(channel: string, message: string | Buffer): Promise<number> {
-    // A copy: the publisher may reuse its buffer once publish() returned.
-    const payload = typeof message === 'string' ? Buffer.from(message, 'utf8') : Buffer.from(message);
-    return Promise.resolve(bus.publish(channel, payload));
+    return Promise.resolve(publishInProcess(channel, message));
   }
 
   /** Called by the bus: schedules delivery and returns how many subscriptions will receive it. */

@@ -1,4 +1,5 @@
 import { QueueFullError } from '../errors.js';
+import { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { PubSubMessage } from './message.js';
 import type { OverflowPolicy } from './options.js';
 import { RingBuffer } from './ring-buffer.js';
@@ -8,7 +9,8 @@ import type { MessageHandler, Subscription } from './subscription.js';
  * `for await (const msg of pubsub.messages('progress:42'))`. Messages are
  * buffered between arrival and consumption, up to `maxBuffered`. Iteration
  * ends cleanly (`done`) on `break`, `return()`, `await using` disposal, the
- * `signal`, and the PubSub's `close()`.
+ * `signal`, and the PubSub's `close()`. It has the services' lifecycle too:
+ * `close()` is `return()`, `destroy(error?)` makes the next read reject.
  */
 export interface MessageIterator extends AsyncIterableIterator<PubSubMessage, undefined>, AsyncDisposable {
   /**
@@ -24,6 +26,12 @@ export interface MessageIterator extends AsyncIterableIterator<PubSubMessage, un
   readonly dropped: number;
   /** Ends the iteration now: buffered messages are discarded, the subscription dropped. */
   return(): Promise<IteratorResult<PubSubMessage, undefined>>;
+  /** Same as {@link MessageIterator.return}. Idempotent. */
+  close(): Promise<void>;
+  /** Ends it at once: buffered messages are discarded and the next read rejects with `error` (default `ClosedError`). */
+  destroy(error?: Error): void;
+  /** True once closed, returned or destroyed by its caller. */
+  readonly closed: boolean;
 }
 
 export interface IteratorHooks {
@@ -42,7 +50,7 @@ interface PendingRead {
 
 const DONE: IteratorResult<PubSubMessage, undefined> = Object.freeze({ done: true, value: undefined });
 
-export class BufferedMessageIterator implements MessageIterator {
+export class BufferedMessageIterator extends Lifecycle implements MessageIterator {
   readonly #buffer: RingBuffer<PubSubMessage>;
   readonly #overflow: OverflowPolicy;
   readonly #hooks: IteratorHooks;
@@ -58,6 +66,7 @@ export class BufferedMessageIterator implements MessageIterator {
   #dropped = 0;
 
   constructor(hooks: IteratorHooks, options: { maxBuffered: number; overflow: OverflowPolicy; signal: AbortSignal | undefined }) {
+    super();
     this.#buffer = new RingBuffer(options.maxBuffered);
     this.#overflow = options.overflow;
     this.#hooks = hooks;
@@ -110,15 +119,20 @@ export class BufferedMessageIterator implements MessageIterator {
   }
 
   async return(): Promise<IteratorResult<PubSubMessage, undefined>> {
+    await this.close();
+    return DONE;
+  }
+
+  protected async onClose(): Promise<void> {
     this.#buffer.clear();
     this.#failure = undefined;
     const subscription = this.#stop(undefined);
     await subscription?.unsubscribe();
-    return DONE;
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.return();
+  protected onDestroy(error: Error): void {
+    this.#buffer.clear();
+    void this.#stop(error)?.unsubscribe();
   }
 
   /**

@@ -1,7 +1,10 @@
-import { InvalidArgumentError } from '../errors.js';
+import { z } from 'zod';
+import { flag, integer, oneOf, resolveOptions } from '../config/resolve-options.js';
+
+const OVERFLOW = ['drop-oldest', 'error'] as const;
 
 /** What a {@link MessagesOptions.maxBuffered | full} message iterator does with one more message. */
-export type OverflowPolicy = 'drop-oldest' | 'error';
+export type OverflowPolicy = (typeof OVERFLOW)[number];
 
 /** Options of `createPubSub(redis, options)`. Unknown options are rejected. */
 export interface PubSubOptions {
@@ -51,6 +54,15 @@ export interface PubSubOptions {
    * are restored with a `'resubscribed'` event.
    */
   pingIntervalMs?: number;
+
+  /**
+   * Give this PubSub a subscriber connection of its own instead of sharing
+   * the client's. Default false: every PubSub of a client, and
+   * `redis.subscribe()` / `redis.messages()`, share one connection (the
+   * `pingIntervalMs` of the first one wins), and each handle's `close()`
+   * ends only its own subscriptions.
+   */
+  dedicated?: boolean;
 }
 
 /** Options of `pubsub.messages(topics, options)`; the first two default to the PubSub's. */
@@ -68,63 +80,51 @@ export interface ResolvedPubSubOptions {
   readonly overflow: OverflowPolicy;
   readonly subscribeTimeoutMs: number;
   readonly pingIntervalMs: number;
+  readonly dedicated: boolean;
 }
 
-const KNOWN = new Set(['maxBuffered', 'overflow', 'subscribeTimeoutMs', 'pingIntervalMs']);
-const KNOWN_MESSAGES = new Set(['maxBuffered', 'overflow', 'signal']);
+const PING_EXPECTED = 'an integer from 100 to 3,600,000, or 0 (off)';
+const maxBuffered = integer(1, 1_000_000);
+const overflow = oneOf(OVERFLOW);
 
-/** Applies defaults and bounds; every problem is reported at once, as InvalidArgumentError. */
+const pubSubSchema = z.strictObject({
+  maxBuffered: maxBuffered.default(1000),
+  overflow: overflow.default('drop-oldest'),
+  subscribeTimeoutMs: integer(1, 600_000).optional(),
+  // 0 turns the ping off; otherwise 100 ms at least, so a ping never floods the connection.
+  pingIntervalMs: z
+    .number({ error: PING_EXPECTED })
+    .int({ error: PING_EXPECTED })
+    .refine((ms) => ms === 0 || (ms >= 100 && ms <= 3_600_000), { error: PING_EXPECTED })
+    .default(30_000),
+  dedicated: flag().default(false),
+});
+
+const messagesSchema = z.strictObject({
+  maxBuffered: maxBuffered.optional(),
+  overflow: overflow.optional(),
+  signal: z.instanceof(AbortSignal, { error: 'an AbortSignal' }).optional(),
+});
+
+/**
+ * Applies defaults and bounds (`subscribeTimeoutMs` defaults to the client's `commandTimeoutMs`).
+ *
+ * @throws {ConfigError} naming every problem at once (`pubsub.maxBuffered` …), unknown options with a "did you mean".
+ */
 export function resolvePubSubOptions(options: PubSubOptions, commandTimeoutMs: number): ResolvedPubSubOptions {
-  const problems = unknownNames(options, KNOWN);
-  const resolved: ResolvedPubSubOptions = {
-    maxBuffered: integer(options.maxBuffered, 'maxBuffered', 1000, 1, 1_000_000, problems),
-    overflow: overflowPolicy(options.overflow, 'overflow', 'drop-oldest', problems),
-    subscribeTimeoutMs: integer(options.subscribeTimeoutMs, 'subscribeTimeoutMs', commandTimeoutMs, 1, 600_000, problems),
-    pingIntervalMs:
-      options.pingIntervalMs === 0
-        ? 0
-        : integer(options.pingIntervalMs, 'pingIntervalMs', 30_000, 100, 3_600_000, problems, ', or 0 (off)'),
-  };
-  throwIfAny(problems, 'createPubSub');
-  return resolved;
+  const resolved = resolveOptions('pubsub', pubSubSchema, options);
+  return { ...resolved, subscribeTimeoutMs: resolved.subscribeTimeoutMs ?? commandTimeoutMs };
 }
 
-/** Resolves one iterator's options over the PubSub's defaults. */
+/** Resolves one iterator's options over the PubSub's defaults; problems as {@link resolvePubSubOptions}, under `pubsub.messages`. */
 export function resolveMessagesOptions(
   options: MessagesOptions,
   defaults: ResolvedPubSubOptions,
 ): { maxBuffered: number; overflow: OverflowPolicy; signal: AbortSignal | undefined } {
-  const problems = unknownNames(options, KNOWN_MESSAGES);
-  const maxBuffered = integer(options.maxBuffered, 'maxBuffered', defaults.maxBuffered, 1, 1_000_000, problems);
-  const overflow = overflowPolicy(options.overflow, 'overflow', defaults.overflow, problems);
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) problems.push('signal must be an AbortSignal');
-  throwIfAny(problems, 'messages()');
-  return { maxBuffered, overflow, signal: options.signal };
-}
-
-function unknownNames(options: object, known: Set<string>): string[] {
-  if (options === null || typeof options !== 'object') return ['options must be an object'];
-  return Object.keys(options)
-    .filter((name) => !known.has(name))
-    .map((name) => `unknown option ${name} (known: ${[...known].join(', ')})`);
-}
-
-function integer(value: unknown, name: string, fallback: number, min: number, max: number, problems: string[], also = ''): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    problems.push(`${name}=${String(value)}: expected an integer from ${min} to ${max}${also}`);
-    return fallback;
-  }
-  return value;
-}
-
-function overflowPolicy(value: unknown, name: string, fallback: OverflowPolicy, problems: string[]): OverflowPolicy {
-  if (value === undefined) return fallback;
-  if (value === 'drop-oldest' || value === 'error') return value;
-  problems.push(`${name}=${String(value)}: expected 'drop-oldest' or 'error'`);
-  return fallback;
-}
-
-function throwIfAny(problems: string[], where: string): void {
-  if (problems.length > 0) throw new InvalidArgumentError(`invalid ${where} options: ${problems.join('; ')}`);
+  const resolved = resolveOptions('pubsub.messages', messagesSchema, options);
+  return {
+    maxBuffered: resolved.maxBuffered ?? defaults.maxBuffered,
+    overflow: resolved.overflow ?? defaults.overflow,
+    signal: resolved.signal,
+  };
 }

@@ -1,11 +1,10 @@
-import { callSafely } from '../lifecycle/call-safely.js';
-import { EventEmitter } from 'node:events';
 import type { RedisClient } from '../client/client.js';
+import { kOwnResource } from '../client/internal.js';
 import { ClosedError, InvalidArgumentError, type RedisKitError } from '../errors.js';
-import { kConnectionFactory, kOwnResource } from '../client/internal.js';
+import { callSafely } from '../lifecycle/call-safely.js';
+import { Lifecycle } from '../lifecycle/lifecycle.js';
 import { PubSubHandlerError } from './errors.js';
-import { MemoryTransport } from './memory-bus.js';
-import { createMessage, type PubSubMessage } from './message.js';
+import type { PubSubMessage } from './message.js';
 import { BufferedMessageIterator, type MessageIterator } from './message-iterator.js';
 import {
   type MessagesOptions,
@@ -14,11 +13,10 @@ import {
   resolveMessagesOptions,
   resolvePubSubOptions,
 } from './options.js';
-import { type Listener, Registry } from './registry.js';
-import { RedisTransport } from './redis-transport.js';
+import { type HubMember, PubSubHub, sharedHub } from './pubsub-hub.js';
+import type { Listener } from './registry.js';
 import { HandlerSubscription, type MessageHandler, type Subscription, type SubscriptionOwner } from './subscription.js';
 import { normalizeTopics, type Topics } from './topics.js';
-import type { Transport, TransportSink } from './transport.js';
 
 /** What a `'resubscribed'` event says. */
 export interface ResubscribedEvent {
@@ -48,66 +46,79 @@ export interface PubSubEvents {
   error: [error: RedisKitError];
 }
 
-/** Counters of one PubSub. */
+/**
+ * Counters of one PubSub. `subscriptions`, `handlerErrors` and `dropped` are
+ * this handle's own; the others describe its subscriber connection, which
+ * handles sharing it (the default) see alike.
+ */
 export interface PubSubStats {
   /** `'redis'`, or `'memory'` for the in-process bus of `memory://`. */
   mode: 'redis' | 'memory';
   /** Whether messages can arrive now. */
   connected: boolean;
-  /** Live subscriptions, iterators included. */
+  /** Live subscriptions of this handle, iterators included. */
   subscriptions: number;
   /** Distinct channels and patterns the connection is subscribed to. */
   channels: number;
   patterns: number;
-  /** Messages received (one per matching channel or pattern). */
+  /** Messages the connection received (one per matching channel or pattern). */
   received: number;
-  /** Handlers that threw or rejected. */
+  /** Handlers of this handle that threw or rejected. */
   handlerErrors: number;
   /** Other failures reported through `'error'` (refused resubscriptions …). */
   errors: number;
-  /** Messages dropped by full `messages()` iterators. */
+  /** Messages dropped by this handle's full `messages()` iterators. */
   dropped: number;
   /** Times the subscriptions were restored after the connection was lost. */
   resubscribes: number;
 }
 
 /**
- * Publish/subscribe over one dedicated subscriber connection, shared by every
- * subscription of this PubSub and restored after every reconnect. In memory
- * mode (`memory://`) the same API runs on an in-process bus.
+ * Publish/subscribe over a subscriber connection restored after every
+ * reconnect. By default every PubSub of a client (and `redis.subscribe()`,
+ * `redis.messages()`) shares the client's one subscriber connection: each
+ * handle has its own subscriptions, events and iterators, and closing it
+ * ends only those; the connection closes with the last handle. With
+ * `dedicated: true` a handle has a connection of its own. In memory mode
+ * (`memory://`) the same API runs on an in-process bus.
+ *
+ * Lifecycle as every service: `close()` ends its subscriptions and
+ * iterators (iterators hand out what they buffered, then finish),
+ * `destroy(error?)` ends them at once (iterators reject their next read),
+ * `await using` closes; afterwards `subscribe`, `messages` and `publish`
+ * fail with `ClosedError`.
  *
  * Channels are not keys: the client's `keyPrefix` is not applied to them.
  */
-export class PubSub extends EventEmitter<PubSubEvents> {
+export class PubSub extends Lifecycle<PubSubEvents> {
   readonly #options: ResolvedPubSubOptions;
-  readonly #registry = new Registry();
-  readonly #transport: Transport;
+  readonly #hub: PubSubHub;
+  readonly #subscriptions = new Set<HandlerSubscription>();
   readonly #iterators = new Set<BufferedMessageIterator>();
-  readonly #mode: 'redis' | 'memory';
-  #closing: Promise<void> | undefined;
-  #received = 0;
+  readonly #unregister: () => void;
   #handlerErrors = 0;
-  #errors = 0;
   #dropped = 0;
-  #resubscribes = 0;
 
   readonly #owner: SubscriptionOwner = {
     release: (subscription) => this.#release(subscription),
     handlerFailed: (error, message) => this.#handlerFailed(error, message),
   };
 
+  readonly #member: HubMember = {
+    resubscribed: (event) => this.#emitEvent('resubscribed', event),
+    disconnected: (error) => this.#emitEvent('disconnected', error),
+    failed: (error) => this.#report(error),
+  };
+
   constructor(redis: RedisClient, options: PubSubOptions = {}) {
     super();
     this.#options = resolvePubSubOptions(options, redis.options.commandTimeoutMs);
-    const sink = this.#sink();
-    const factory = redis[kConnectionFactory];
-    this.#mode = factory === undefined ? 'memory' : 'redis';
-    this.#transport =
-      factory === undefined
-        ? new MemoryTransport(sink)
-        : new RedisTransport({ redis, factory, sink, pingIntervalMs: this.#options.pingIntervalMs });
-    // The client closes (or destroys) the subscriber connection with itself.
-    redis[kOwnResource]({ close: () => this.close(), destroy: (error) => this.destroy(error) });
+    this.#hub = this.#options.dedicated
+      ? new PubSubHub(redis, this.#options.pingIntervalMs)
+      : sharedHub(redis, this.#options.pingIntervalMs);
+    this.#hub.join(this.#member);
+    // The client closes (or destroys) the handle with itself; a handle closed first unregisters.
+    this.#unregister = redis[kOwnResource](this);
   }
 
   /**
@@ -121,20 +132,21 @@ export class PubSub extends EventEmitter<PubSubEvents> {
    * channel), or `ClosedError`.
    */
   async subscribe(topics: Topics, handler: MessageHandler): Promise<Subscription> {
-    if (this.#closing !== undefined) throw new ClosedError('the pub/sub is closed');
+    this.assertOpen();
     if (typeof handler !== 'function') throw new InvalidArgumentError('subscribe(topics, handler): handler must be a function');
     const normalized = normalizeTopics(topics);
     const subscription = new HandlerSubscription(normalized, handler, this.#owner);
     // Registered before SUBSCRIBE is sent: a message arriving right after the
     // reply must find its handler, and a reconnect meanwhile must include it.
-    this.#registry.add(subscription);
+    this.#hub.registry.add(subscription);
+    this.#subscriptions.add(subscription);
     try {
-      await this.#transport.subscribe(normalized.channels, normalized.patterns, this.#options.subscribeTimeoutMs);
+      await this.#hub.transport.subscribe(normalized.channels, normalized.patterns, this.#options.subscribeTimeoutMs);
     } catch (error) {
       await subscription.unsubscribe();
       throw error;
     }
-    if (this.#closing !== undefined) {
+    if (this.closed) {
       subscription.deactivate();
       throw new ClosedError('the pub/sub was closed before the subscription was confirmed');
     }
@@ -145,6 +157,7 @@ export class PubSub extends EventEmitter<PubSubEvents> {
    * Messages of `topics` as an async iterator, buffered up to `maxBuffered`
    * (see {@link PubSubOptions.overflow} for what happens beyond). The
    * subscription starts now; `iterator.ready` says when it is in effect.
+   * After close, the iterator's first `next()` rejects with `ClosedError`.
    */
   messages(topics: Topics, options: MessagesOptions = {}): MessageIterator {
     const resolved = resolveMessagesOptions(options, this.#options);
@@ -161,7 +174,7 @@ export class PubSub extends EventEmitter<PubSubEvents> {
       },
       resolved,
     );
-    if (this.#closing === undefined) this.#iterators.add(iterator);
+    if (!this.closed) this.#iterators.add(iterator);
     return iterator;
   }
 
@@ -172,63 +185,56 @@ export class PubSub extends EventEmitter<PubSubEvents> {
    * down: there is no fallback that could reach other processes.
    */
   publish(channel: string, message: string | Buffer): Promise<number> {
-    if (this.#closing !== undefined) return Promise.reject(new ClosedError('the pub/sub is closed'));
+    if (this.closed) return Promise.reject(this.closedError());
     if (typeof channel !== 'string') return Promise.reject(new InvalidArgumentError('publish(channel, message): channel must be a string'));
     if (typeof message !== 'string' && !Buffer.isBuffer(message)) {
       return Promise.reject(new InvalidArgumentError('publish(channel, message): message must be a string or a Buffer'));
     }
-    return this.#transport.publish(channel, message);
+    return this.#hub.transport.publish(channel, message);
   }
 
   stats(): PubSubStats {
+    const hub = this.#hub;
     return {
-      mode: this.#mode,
-      connected: this.#transport.connected,
-      subscriptions: this.#registry.size,
-      channels: this.#registry.channelCount,
-      patterns: this.#registry.patternCount,
-      received: this.#received,
+      mode: hub.mode,
+      connected: hub.transport.connected,
+      subscriptions: this.#subscriptions.size,
+      channels: hub.registry.channelCount,
+      patterns: hub.registry.patternCount,
+      received: hub.received,
       handlerErrors: this.#handlerErrors,
-      errors: this.#errors,
+      errors: hub.errors,
       dropped: this.#dropped,
-      resubscribes: this.#resubscribes,
+      resubscribes: hub.resubscribes,
     };
   }
 
-  /**
-   * Ends every subscription and iterator (iterators hand out what they
-   * buffered, then finish) and QUITs the subscriber connection. Idempotent;
-   * also run by the client's `close()`.
-   */
-  close(): Promise<void> {
-    if (this.#closing !== undefined) return this.#closing;
-    this.#closing = this.#transport.close();
-    this.#endAll(undefined);
-    return this.#closing;
+  protected async onClose(): Promise<void> {
+    const gone = this.#endAll(undefined);
+    this.#unregister();
+    await this.#hub.leave(this.#member, gone);
   }
 
-  /** Drops the connection at once; iterators reject their next read with `error`. Idempotent. */
-  destroy(error: Error = new ClosedError('the pub/sub was destroyed')): void {
-    this.#closing ??= Promise.resolve();
-    this.#transport.destroy(error);
-    this.#endAll(error);
+  protected onDestroy(error: Error): void {
+    const gone = this.#endAll(error);
+    this.#unregister();
+    void this.#hub.leave(this.#member, gone, error);
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
-
-  #endAll(error: Error | undefined): void {
-    for (const listener of this.#registry.listeners()) listener.deactivate();
-    this.#registry.clear();
+  /** Ends this handle's subscriptions and iterators; returns the names no other handle wants. */
+  #endAll(error: Error | undefined): { channels: string[]; patterns: string[] } {
+    for (const subscription of this.#subscriptions) subscription.deactivate();
+    const gone = this.#hub.remove(this.#subscriptions);
+    this.#subscriptions.clear();
     for (const iterator of [...this.#iterators]) iterator.end(error);
     this.#iterators.clear();
+    return gone;
   }
 
   #release(subscription: Listener): Promise<void> {
-    const gone = this.#registry.remove(subscription);
-    if (this.#closing !== undefined) return Promise.resolve();
-    return this.#transport.unsubscribe(gone.channels, gone.patterns);
+    if (!(subscription instanceof HandlerSubscription) || !this.#subscriptions.delete(subscription)) return Promise.resolve();
+    const gone = this.#hub.registry.remove(subscription);
+    return this.#hub.transport.unsubscribe(gone.channels, gone.patterns);
   }
 
   #handlerFailed(error: unknown, message: PubSubMessage): void {
@@ -243,34 +249,16 @@ export class PubSub extends EventEmitter<PubSubEvents> {
     callSafely(() => this.emit('error', error));
   }
 
-  #sink(): TransportSink {
-    return {
-      deliver: (channel, payload, pattern) => {
-        this.#received++;
-        this.#registry.dispatch(createMessage(channel, pattern, payload));
-      },
-      wanted: () => ({ channels: this.#registry.channelNames(), patterns: this.#registry.patternNames() }),
-      resubscribed: (event) => {
-        this.#resubscribes++;
-        this.#emitEvent('resubscribed', event);
-      },
-      disconnected: (error) => this.#emitEvent('disconnected', error),
-      failed: (error) => {
-        this.#errors++;
-        this.#report(error);
-      },
-    };
-  }
-
   #emitEvent<K extends 'resubscribed' | 'disconnected'>(event: K, ...args: PubSubEvents[K]): void {
     callSafely(() => (this.emit as (event: K, ...args: PubSubEvents[K]) => boolean)(event, ...args));
   }
 }
 
 /**
- * Creates the pub/sub service of `redis`: one subscriber connection (opened on
- * the first subscribe), closed with the client. Create one per client and
- * share it; every PubSub holds a connection of its own.
+ * A pub/sub handle on `redis`. By default it shares the client's one
+ * subscriber connection (opened on the first subscribe, closed with the last
+ * handle or the client); `{ dedicated: true }` gives it a connection of its
+ * own, e.g. to keep a noisy consumer's traffic off the others'.
  */
 export function createPubSub(redis: RedisClient, options?: PubSubOptions): PubSub {
   return new PubSub(redis, options);

@@ -1,3 +1,4 @@
+import { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { PubSubMessage } from './message.js';
 import type { Listener } from './registry.js';
 import type { NormalizedTopics } from './topics.js';
@@ -5,7 +6,10 @@ import type { NormalizedTopics } from './topics.js';
 /** Called with every message of a subscription. A throw or a rejection is reported through the PubSub's `'error'` event. */
 export type MessageHandler = (message: PubSubMessage) => void | Promise<void>;
 
-/** A live subscription: `await using sub = await pubsub.subscribe(…)` unsubscribes at the end of the block. */
+/**
+ * A live subscription: `await using sub = await pubsub.subscribe(…)` unsubscribes at the end of the block.
+ * It has the lifecycle of every service: `close()` is `unsubscribe()`, `destroy()` stops it at once.
+ */
 export interface Subscription extends AsyncDisposable {
   /** The literal channels it listens to. */
   readonly channels: readonly string[];
@@ -18,6 +22,12 @@ export interface Subscription extends AsyncDisposable {
    * other subscription wants. Idempotent; never rejects.
    */
   unsubscribe(): Promise<void>;
+  /** Same as {@link Subscription.unsubscribe}. */
+  close(): Promise<void>;
+  /** Stops the handler at once; Redis is told in the background. Idempotent. */
+  destroy(error?: Error): void;
+  /** True from the moment it was unsubscribed, closed or destroyed (or its PubSub closed). */
+  readonly closed: boolean;
 }
 
 /** What a subscription needs from its PubSub. */
@@ -28,15 +38,16 @@ export interface SubscriptionOwner {
   handlerFailed(error: unknown, message: PubSubMessage): void;
 }
 
-export class HandlerSubscription implements Subscription, Listener {
+export class HandlerSubscription extends Lifecycle implements Subscription, Listener {
   readonly channels: readonly string[];
   readonly patterns: readonly string[];
   readonly #handler: MessageHandler;
   readonly #owner: SubscriptionOwner;
-  #releasing: Promise<void> | undefined;
-  #active = true;
+  /** The PubSub ended it: nothing to tell Redis (the PubSub unsubscribes, or its connection goes). */
+  #deactivated = false;
 
   constructor(topics: NormalizedTopics, handler: MessageHandler, owner: SubscriptionOwner) {
+    super();
     this.channels = Object.freeze([...topics.channels]);
     this.patterns = Object.freeze([...topics.patterns]);
     this.#handler = handler;
@@ -44,7 +55,7 @@ export class HandlerSubscription implements Subscription, Listener {
   }
 
   get active(): boolean {
-    return this.#active;
+    return !this.closed;
   }
 
   /**
@@ -53,7 +64,7 @@ export class HandlerSubscription implements Subscription, Listener {
    * reported, never thrown into the connection's read loop.
    */
   deliver(message: PubSubMessage): void {
-    if (!this.#active) return;
+    if (this.closed) return;
     try {
       // Typed void | Promise<void>, but plain JavaScript callers may return anything.
       const result: unknown = this.#handler(message);
@@ -65,19 +76,22 @@ export class HandlerSubscription implements Subscription, Listener {
     }
   }
 
+  /** The handler stops at once (`closed` turns true synchronously); resolves once Redis was told. Never rejects. */
   unsubscribe(): Promise<void> {
-    this.#active = false;
-    this.#releasing ??= this.#owner.release(this);
-    return this.#releasing;
+    return this.close();
   }
 
-  /** The PubSub closed: stop delivering, without telling Redis (the connection goes too). */
+  /** The PubSub closed: stop delivering, without telling Redis (the PubSub does, or its connection goes). */
   deactivate(): void {
-    this.#active = false;
-    this.#releasing ??= Promise.resolve();
+    this.#deactivated = true;
+    this.destroy();
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.unsubscribe();
+  protected async onClose(): Promise<void> {
+    if (!this.#deactivated) await this.#owner.release(this);
+  }
+
+  protected onDestroy(): void {
+    if (!this.#deactivated) void this.#owner.release(this);
   }
 }

@@ -46,10 +46,3 @@ function names(value: string | readonly string[] | undefined, what: string): str
   }
   return [...new Set(list as readonly string[])];
 }
-
-/** A short label for messages and errors: `progress:42`, `{ patterns: progress:* }`. */
-export function describeTopics(topics: NormalizedTopics): string {
-  const parts = [...topics.channels, ...topics.patterns.map((p) => `pattern ${p}`)];
-  const shown = parts.slice(0, 3).join(', ');
-  return parts.length > 3 ? `${shown} and ${parts.length - 3} more` : shown;
-}

@@ -63,7 +63,8 @@ export function fastifyRateLimitStore(source: RateLimiter | FastifyStoreOptions)
 
   return class RedisKitRateLimitStore implements FastifyRateLimitStoreLike {
     readonly #limiter: RateLimiter;
-    readonly #rules = new LRUCache<string, RateLimiter>({ max: MAX_RULES });
+    // An evicted rule is closed: it would otherwise stay among its parent's children for ever.
+    readonly #rules = new LRUCache<string, RateLimiter>({ max: MAX_RULES, dispose: (limiter) => void limiter.close() });
 
     /** The plugin passes its options; they are read per call (incr gets the rule), so they are not needed here. */
     constructor(_pluginOptions?: unknown, scoped?: RateLimiter) {

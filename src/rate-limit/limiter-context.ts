@@ -1,7 +1,7 @@
 import type { RedisClient } from '../client/client.js';
 import type { CommandSink } from '../commands/install-commands.js';
 import { Availability } from '../fallback/availability.js';
-import { kOwnResource } from '../client/internal.js';
+import { FallbackPolicy } from '../fallback/fallback-policy.js';
 import type { Script } from '../commands/script.js';
 import { MemoryLimiter } from './memory-limiter.js';
 import type { FailMode, RateLimitAlgorithm, ResolvedRateLimiterOptions } from './options.js';
@@ -9,8 +9,8 @@ import { KEY_TAGS, luaSource, type ScriptReply } from './scripts.js';
 
 /**
  * What a limiter and every limiter derived from it (`withRule`) share: the
- * client, the script, one availability switch (so ten route limiters add two
- * listeners to the client, not twenty) and one in-process fallback.
+ * client, the script, one availability view and one in-process fallback.
+ * The root limiter owns it and disposes it when it closes.
  */
 export class LimiterContext {
   readonly redis: RedisClient;
@@ -24,6 +24,8 @@ export class LimiterContext {
   readonly sink: CommandSink;
   readonly availability: Availability;
   readonly memory: MemoryLimiter;
+  /** Every failMode answers an unreachable Redis, so the policy always has a fallback. */
+  readonly policy = new FallbackPolicy(true);
   #disposed = false;
 
   constructor(redis: RedisClient, options: ResolvedRateLimiterOptions) {
@@ -42,11 +44,6 @@ export class LimiterContext {
     const memoryMode = redis.options.mode === 'memory';
     this.availability = new Availability(redis, { recoverAfterMs: options.recoverAfterMs, memoryMode });
     this.memory = new MemoryLimiter({ algorithm: options.algorithm, maxKeys: options.memoryMaxKeys });
-    // The availability listens to the client; the client ends that when it closes.
-    redis[kOwnResource]({
-      close: async () => this.dispose(),
-      destroy: () => this.dispose(),
-    });
   }
 
   /** memory:// has no Redis to fail: the in-process limiter is the limiter, whatever failMode says. */

@@ -1,10 +1,20 @@
-import { type ConfigIssue, ConfigError, InvalidArgumentError } from '../errors.js';
+import { z } from 'zod';
+import { integer, oneOf, resolveOptions, text } from '../config/resolve-options.js';
+import { ConfigError, InvalidArgumentError } from '../errors.js';
+
+/**
+ * The algorithms, in one list: the schema, the type and the error messages
+ * all read it, so adding one is one line here (and its script).
+ */
+export const ALGORITHMS = ['sliding-window', 'token-bucket', 'fixed-window'] as const;
 
 /** How the limiter counts. See docs/rate-limiting.md for the exact promise each one makes. */
-export type RateLimitAlgorithm = 'sliding-window' | 'token-bucket' | 'fixed-window';
+export type RateLimitAlgorithm = (typeof ALGORITHMS)[number];
+
+const FAIL_MODES = ['memory', 'open', 'closed'] as const;
 
 /** What the limiter does while Redis cannot be reached. */
-export type FailMode = 'memory' | 'open' | 'closed';
+export type FailMode = (typeof FAIL_MODES)[number];
 
 export interface RateLimiterOptions {
   /**
@@ -105,53 +115,75 @@ export interface ResolvedRateLimiterOptions {
   timeoutMs: number | undefined;
 }
 
-const KNOWN = new Set(['limit', 'windowMs', 'algorithm', 'failMode', 'prefix', 'memoryMaxKeys', 'recoverAfterMs', 'timeoutMs']);
-const ALGORITHMS: readonly RateLimitAlgorithm[] = ['sliding-window', 'token-bucket', 'fixed-window'];
-const FAIL_MODES: readonly FailMode[] = ['memory', 'open', 'closed'];
 const PREFIX = /^[A-Za-z0-9._:-]{1,100}$/;
 const MAX_LIMIT = 1_000_000_000;
 const MAX_WINDOW_MS = 31_536_000_000;
 /** Longest key (in characters, before encoding) a caller may pass to consume(). */
 export const MAX_KEY_LENGTH = 512;
 
+const limitSchema = integer(1, MAX_LIMIT);
+const windowSchema = integer(1, MAX_WINDOW_MS);
+
+/** The limiter's options as one zod schema; `limit` and `windowMs` have no default. */
+const rateLimiterSchema = z.strictObject({
+  limit: limitSchema,
+  windowMs: windowSchema,
+  algorithm: oneOf(ALGORITHMS).default('sliding-window'),
+  failMode: oneOf(FAIL_MODES).default('memory'),
+  prefix: text(1, 100, PREFIX, 'A-Z a-z 0-9 . _ : -').default('rl'),
+  memoryMaxKeys: integer(1, 10_000_000).default(10_000),
+  recoverAfterMs: integer(0, 3_600_000).default(5000),
+  timeoutMs: integer(1, 60_000).optional(),
+});
+
+const overridesSchema = z.strictObject({
+  limit: limitSchema.optional(),
+  windowMs: windowSchema.optional(),
+  scope: z.string({ error: 'a string' }).optional(),
+});
+
 /**
  * Checks every option and fills in defaults. All problems are reported at
  * once in a {@link ConfigError}, each naming the option, what it got, and what
- * it accepts; unknown options are rejected (a typo must not silently mean
- * "no limit").
+ * it accepts; unknown options are rejected with a "did you mean" (a typo must
+ * not silently mean "no limit").
  */
-export function resolveOptions(options: RateLimiterOptions): ResolvedRateLimiterOptions {
-  const issues: ConfigIssue[] = [];
-  const raw = (options ?? {}) as unknown as Record<string, unknown>;
-  for (const name of Object.keys(raw)) {
-    if (!KNOWN.has(name)) issues.push(issue(name, raw[name], `one of the known options: ${[...KNOWN].join(', ')}`));
-  }
-  const limit = wholeNumber(issues, 'limit', raw.limit, 1, MAX_LIMIT, undefined);
-  const windowMs = wholeNumber(issues, 'windowMs', raw.windowMs, 1, MAX_WINDOW_MS, undefined);
-  const algorithm = oneOf(issues, 'algorithm', raw.algorithm, ALGORITHMS, 'sliding-window');
-  const failMode = oneOf(issues, 'failMode', raw.failMode, FAIL_MODES, 'memory');
-  const memoryMaxKeys = wholeNumber(issues, 'memoryMaxKeys', raw.memoryMaxKeys, 1, 10_000_000, 10_000);
-  const recoverAfterMs = wholeNumber(issues, 'recoverAfterMs', raw.recoverAfterMs, 0, 3_600_000, 5000);
-  const timeoutMs = raw.timeoutMs === undefined ? undefined : wholeNumber(issues, 'timeoutMs', raw.timeoutMs, 1, 60_000, undefined);
-  let prefix = 'rl';
-  if (raw.prefix !== undefined) {
-    if (typeof raw.prefix === 'string' && PREFIX.test(raw.prefix)) prefix = raw.prefix;
-    else issues.push(issue('prefix', raw.prefix, '1 to 100 characters from A-Z a-z 0-9 . _ : -'));
-  }
-  if (algorithm === 'token-bucket' && limit !== undefined && windowMs !== undefined && limit * windowMs > Number.MAX_SAFE_INTEGER) {
-    issues.push(issue('limit × windowMs', limit * windowMs, 'at most 2^53 − 1 for the token bucket (it counts in exact integer units)'));
-  }
-  if (issues.length > 0 || limit === undefined || windowMs === undefined) throw new ConfigError(issues);
-  return {
-    limit,
-    windowMs,
-    algorithm,
-    failMode,
-    prefix,
-    memoryMaxKeys: memoryMaxKeys ?? 10_000,
-    recoverAfterMs: recoverAfterMs ?? 5000,
-    timeoutMs,
-  };
+export function resolveRateLimiterOptions(options: RateLimiterOptions): ResolvedRateLimiterOptions {
+  const resolved = resolveOptions('rateLimiter', rateLimiterSchema, options);
+  checkRule('rateLimiter', resolved.algorithm, resolved.limit, resolved.windowMs);
+  return { ...resolved, timeoutMs: resolved.timeoutMs };
+}
+
+/** Checks the overrides of `withRule()` the same way, under `rateLimiter.withRule`. */
+export function resolveRuleOverrides(
+  overrides: RuleOverridesInput,
+  algorithm: RateLimitAlgorithm,
+  parent: { limit: number; windowMs: number },
+): { limit: number; windowMs: number; scope: string | undefined } {
+  const resolved = resolveOptions('rateLimiter.withRule', overridesSchema, overrides);
+  const limit = resolved.limit ?? parent.limit;
+  const windowMs = resolved.windowMs ?? parent.windowMs;
+  checkRule('rateLimiter.withRule', algorithm, limit, windowMs);
+  return { limit, windowMs, scope: resolved.scope };
+}
+
+/** The overrides `withRule()` takes; see `RuleOverrides` in rate-limiter.ts for their documentation. */
+export interface RuleOverridesInput {
+  limit?: number;
+  windowMs?: number;
+  scope?: string;
+}
+
+/** The token bucket counts in integer fractions of a token: `limit × windowMs` must stay exact. */
+function checkRule(label: string, algorithm: RateLimitAlgorithm, limit: number, windowMs: number): void {
+  if (algorithm !== 'token-bucket' || limit * windowMs <= Number.MAX_SAFE_INTEGER) return;
+  throw new ConfigError([
+    {
+      name: `${label}.limit × windowMs`,
+      received: String(limit * windowMs),
+      expected: 'at most 2^53 − 1 for the token bucket (it counts in exact integer units)',
+    },
+  ]);
 }
 
 /** Checks a `cost` given to consume(): a whole number from 0 to the limit. */
@@ -171,31 +203,6 @@ export function checkKey(key: unknown): string {
   throw new InvalidArgumentError(
     `rate limit key must be a non-empty string of at most ${MAX_KEY_LENGTH} characters or a finite number, got ${what}`,
   );
-}
-
-function wholeNumber(
-  issues: ConfigIssue[],
-  name: string,
-  value: unknown,
-  min: number,
-  max: number,
-  fallback: number | undefined,
-): number | undefined {
-  if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
-  issues.push(issue(name, value, `a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`));
-  return undefined;
-}
-
-function oneOf<T extends string>(issues: ConfigIssue[], name: string, value: unknown, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (allowed.includes(value as T)) return value as T;
-  issues.push(issue(name, value, allowed.map((a) => `'${a}'`).join(', ')));
-  return fallback;
-}
-
-function issue(name: string, value: unknown, expected: string): ConfigIssue {
-  return { name: `rateLimiter.${name}`, received: describe(value), expected };
 }
 
 function describe(value: unknown): string {

@@ -1,9 +1,17 @@
 import type { RedisClient } from '../client/client.js';
-import { isRedisDown } from '../fallback/availability.js';
+import { kOwnResource } from '../client/internal.js';
 import { encodeKeyPart } from '../keys/key-encoding.js';
+import { Lifecycle } from '../lifecycle/lifecycle.js';
 import { LimiterContext } from './limiter-context.js';
 import type { Rule } from './memory-algorithms.js';
-import { checkCost, checkKey, type RateLimitAlgorithm, type RateLimiterOptions, resolveOptions } from './options.js';
+import {
+  checkCost,
+  checkKey,
+  type RateLimitAlgorithm,
+  type RateLimiterOptions,
+  resolveRateLimiterOptions,
+  resolveRuleOverrides,
+} from './options.js';
 import { type RateLimitHeaders, type RateLimitResult, rateLimitHeaders } from './result.js';
 import type { ScriptReply } from './scripts.js';
 
@@ -23,21 +31,42 @@ export interface RuleOverrides {
 /**
  * Counts units per key in Redis, atomically, by one Lua script per call (one
  * round trip, EVALSHA), and answers with a {@link RateLimitResult}. Create one
- * per rule and keep it: it listens to the client for availability.
+ * per rule and keep it: it follows the client's availability.
+ *
+ * Lifecycle as every service: `close()`, `destroy(error?)`, `await using`;
+ * afterwards `consume` and `reset` reject with `ClosedError`. Closing a
+ * limiter closes the limiters derived from it (`withRule`); closing a
+ * derived one leaves its parent working.
  */
-export class RateLimiter {
+export class RateLimiter extends Lifecycle {
   readonly #context: LimiterContext;
   readonly #rule: Rule;
   /** `<prefix>:<tag>:` plus the encoded scope, if any. */
   readonly #keyStart: string;
   readonly #scope: readonly string[];
+  /** Limiters derived from this one and still open: they close with it. */
+  readonly #children = new Set<RateLimiter>();
+  /** What closing does besides closing the children: unregister from the client and release the context, or leave the parent. */
+  readonly #release: () => void;
 
-  /** @internal Use {@link createRateLimiter}. */
-  constructor(context: LimiterContext, rule: Rule, scope: readonly string[]) {
+  /** @internal Use {@link createRateLimiter} or {@link RateLimiter.withRule}. */
+  constructor(context: LimiterContext, rule: Rule, scope: readonly string[], parent?: RateLimiter) {
+    super();
     this.#context = context;
     this.#rule = rule;
     this.#keyStart = `${[context.namespace, ...scope.map((part) => encodeKeyPart(part))].join(':')}:`;
     this.#scope = scope;
+    if (parent === undefined) {
+      // The root owns the context: the client closes it with itself; closed first, it unregisters.
+      const unregister = context.redis[kOwnResource](this);
+      this.#release = () => {
+        unregister();
+        context.dispose();
+      };
+    } else {
+      parent.#children.add(this);
+      this.#release = () => parent.#children.delete(this);
+    }
   }
 
   get limit(): number {
@@ -69,18 +98,18 @@ export class RateLimiter {
    * an unreachable Redis is answered by the failMode instead.
    */
   async consume(key: string | number, cost = 1): Promise<RateLimitResult> {
+    this.assertOpen();
     const redisKey = this.#keyStart + encodeKeyPart(checkKey(key));
     checkCost(cost, this.#rule.limit);
     const context = this.#context;
     if (context.availability.usingFallback) return this.#fallback(redisKey, cost);
     const { limit, windowMs } = this.#rule;
-    let reply: ScriptReply;
-    try {
-      reply = await context.script.run(context.sink, [redisKey], [limit, windowMs, cost]);
-    } catch (error) {
-      if (!isRedisDown(error)) throw error;
-      return this.#fallback(redisKey, cost);
-    }
+    // Every failMode has an answer for an unreachable Redis; reply errors still reach the caller.
+    const reply: ScriptReply | undefined = await context.policy.run(
+      () => context.script.run(context.sink, [redisKey], [limit, windowMs, cost]),
+      () => undefined,
+    );
+    if (reply === undefined) return this.#fallback(redisKey, cost);
     return {
       allowed: reply[0] === 1,
       limit,
@@ -99,6 +128,7 @@ export class RateLimiter {
    * runs on its fallback).
    */
   async reset(key: string | number): Promise<void> {
+    this.assertOpen();
     const redisKey = this.#keyStart + encodeKeyPart(checkKey(key));
     this.#context.memory.delete(redisKey);
     if (this.#context.availability.usingFallback) return;
@@ -116,18 +146,21 @@ export class RateLimiter {
    * the client). The @fastify/rate-limit store uses it for per-route rules.
    */
   withRule(overrides: RuleOverrides): RateLimiter {
-    const limit = overrides.limit ?? this.#rule.limit;
-    const windowMs = overrides.windowMs ?? this.#rule.windowMs;
-    if (limit !== this.#rule.limit || windowMs !== this.#rule.windowMs) {
-      resolveOptions({ limit, windowMs, algorithm: this.#context.algorithm });
-    }
-    const scope = overrides.scope === undefined ? this.#scope : [...this.#scope, overrides.scope];
-    return new RateLimiter(this.#context, { limit, windowMs }, scope);
+    this.assertOpen();
+    const { limit, windowMs, scope: sub } = resolveRuleOverrides(overrides, this.#context.algorithm, this.#rule);
+    const scope = sub === undefined ? this.#scope : [...this.#scope, sub];
+    return new RateLimiter(this.#context, { limit, windowMs }, scope, this);
   }
 
-  /** Stops listening to the client (the client also does this when it closes). */
-  dispose(): void {
-    this.#context.dispose();
+  /** Closes the derived limiters, then (the root) stops following the client and unregisters from it. */
+  protected async onClose(): Promise<void> {
+    await Promise.all([...this.#children].map((child) => child.close()));
+    this.#release();
+  }
+
+  protected onDestroy(error: Error): void {
+    for (const child of [...this.#children]) child.destroy(error);
+    this.#release();
   }
 
   #fallback(redisKey: string, cost: number): RateLimitResult {
@@ -157,7 +190,7 @@ export class RateLimiter {
  * ```
  */
 export function createRateLimiter(redis: RedisClient, options: RateLimiterOptions): RateLimiter {
-  const resolved = resolveOptions(options);
+  const resolved = resolveRateLimiterOptions(options);
   const context = new LimiterContext(redis, resolved);
   return new RateLimiter(context, { limit: resolved.limit, windowMs: resolved.windowMs }, []);
 }

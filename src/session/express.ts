@@ -81,7 +81,7 @@ function adapterClass(Base: EventEmitterClass): new (store: SessionStore, option
 
     destroy(sid: string, callback?: SessionStoreCallback<void>): void {
       settleInto(
-        this.#store.destroy(sid).then(() => undefined),
+        this.#store.delete(sid).then(() => undefined),
         callback,
       );
     }

@@ -44,7 +44,7 @@ export function fastifySessionStore(store: SessionStore, options?: SessionAdapte
     },
     destroy(sessionId, callback) {
       settleInto(
-        store.destroy(sessionId).then(() => undefined),
+        store.delete(sessionId).then(() => undefined),
         callback,
       );
     },

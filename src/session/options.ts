@@ -1,8 +1,11 @@
-import { InvalidArgumentError } from '../errors.js';
+import { z } from 'zod';
+import { fn, integer, oneOf, resolveOptions, text, withMethods } from '../config/resolve-options.js';
 import { jsonSessionSerializer, type SessionSerializer } from './types.js';
 
 /** What the store does when Redis cannot be reached. */
-export type SessionFallback = 'none' | 'memory';
+export type SessionFallback = (typeof FALLBACKS)[number];
+
+const FALLBACKS = ['none', 'memory'] as const;
 
 /** Options of `createSessionStore`. Unknown options are rejected, so a misspelt name never silently keeps a default. */
 export interface SessionStoreOptions {
@@ -89,8 +92,6 @@ export interface ResolvedSessionOptions {
   now: () => number;
 }
 
-const KNOWN = new Set<string>(['prefix', 'ttlMs', 'serializer', 'fallback', 'fallbackMaxSessions', 'recoverAfterMs', 'onFallback', 'now']);
-
 const ALIASES: Readonly<Record<string, string>> = { ttl: 'ttlMs', keyPrefix: 'prefix', namespace: 'prefix', serialiser: 'serializer' };
 
 const MAX_TTL_MS = 315_360_000_000;
@@ -99,54 +100,25 @@ function defaultOnFallback(error: Error): void {
   process.emitWarning(`redis-kit sessions are served from process memory: ${error.message}`, { code: 'REDIS_KIT_SESSION_FALLBACK' });
 }
 
-/** Applies defaults and checks bounds; every problem is named in one `InvalidArgumentError`. */
+/** The store's options as one zod schema: bounds and defaults are written here once. */
+const sessionSchema = z.strictObject({
+  prefix: text(1, 128).default('sess:'),
+  ttlMs: integer(1, MAX_TTL_MS).default(86_400_000),
+  serializer: withMethods<SessionSerializer>('an object', 'stringify', 'parse').optional(),
+  fallback: oneOf(FALLBACKS).default('none'),
+  fallbackMaxSessions: integer(1, 10_000_000).default(10_000),
+  recoverAfterMs: integer(0, 600_000).default(5000),
+  onFallback: fn<(error: Error) => void>().default(() => defaultOnFallback),
+  now: fn<() => number>().default(() => Date.now),
+});
+
+/**
+ * Applies defaults and checks bounds.
+ *
+ * @throws {ConfigError} naming every problem at once (`sessions.ttlMs`, what it got, what it accepts), unknown options with a "did you mean".
+ */
 export function resolveSessionOptions(options: SessionStoreOptions = {}): ResolvedSessionOptions {
-  const problems: string[] = [];
-  for (const name of Object.keys(options)) {
-    if (KNOWN.has(name)) continue;
-    const alias = ALIASES[name];
-    problems.push(`unknown option '${name}'${alias === undefined ? '' : ` (did you mean '${alias}'?)`}`);
-  }
-  const prefix = options.prefix ?? 'sess:';
-  if (typeof prefix !== 'string' || prefix.length < 1 || prefix.length > 128) {
-    problems.push(`prefix must be a string of 1 to 128 characters, got ${describe(prefix)}`);
-  }
-  const ttlMs = checkInteger(options.ttlMs, 86_400_000, 1, MAX_TTL_MS, 'ttlMs', problems);
-  const fallbackMaxSessions = checkInteger(options.fallbackMaxSessions, 10_000, 1, 10_000_000, 'fallbackMaxSessions', problems);
-  const recoverAfterMs = checkInteger(options.recoverAfterMs, 5000, 0, 600_000, 'recoverAfterMs', problems);
-  const fallback = options.fallback ?? 'none';
-  if (fallback !== 'none' && fallback !== 'memory') problems.push(`fallback must be 'none' or 'memory', got ${describe(fallback)}`);
-  const serializer = options.serializer ?? jsonSessionSerializer;
-  if (typeof serializer?.stringify !== 'function' || typeof serializer.parse !== 'function') {
-    problems.push('serializer must have stringify(session) and parse(text) functions');
-  }
-  for (const name of ['onFallback', 'now'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') problems.push(`${name} must be a function`);
-  }
-  if (problems.length > 0) throw new InvalidArgumentError(`invalid session store options: ${problems.join('; ')}`);
-  return {
-    prefix,
-    ttlMs,
-    serializer,
-    fallback,
-    fallbackMaxSessions,
-    recoverAfterMs,
-    onFallback: options.onFallback ?? defaultOnFallback,
-    now: options.now ?? Date.now,
-  };
-}
-
-function checkInteger(value: unknown, fallback: number, min: number, max: number, name: string, problems: string[]): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    problems.push(`${name} must be a whole number from ${min} to ${max}, got ${describe(value)}`);
-    return fallback;
-  }
-  return value;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
-  return `a ${typeof value}`;
+  const resolved = resolveOptions('sessions', sessionSchema, options, ALIASES);
+  // Not a zod default: zod copies default objects, and the serializer is compared by identity.
+  return { ...resolved, serializer: resolved.serializer ?? jsonSessionSerializer };
 }

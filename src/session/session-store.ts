@@ -1,9 +1,10 @@
-import { callSafely } from '../lifecycle/call-safely.js';
-import { EventEmitter } from 'node:events';
 import type { RedisClient } from '../client/client.js';
-import { InvalidArgumentError, RedisUnavailableError } from '../errors.js';
-import { Availability, isRedisDown } from '../fallback/availability.js';
 import { kOwnResource } from '../client/internal.js';
+import { InvalidArgumentError, RedisUnavailableError } from '../errors.js';
+import { Availability } from '../fallback/availability.js';
+import { FallbackPolicy } from '../fallback/fallback-policy.js';
+import { callSafely } from '../lifecycle/call-safely.js';
+import { Lifecycle } from '../lifecycle/lifecycle.js';
 import { decodeKeyPart, encodeKeyPart } from '../keys/key-encoding.js';
 import type { SessionBackend } from './backend.js';
 import { decodeSession, encodeSession } from './codec.js';
@@ -34,14 +35,20 @@ export interface SessionStoreEvents {
  * SCAN pattern. An id that is empty, not a string, or longer than 512
  * characters is never looked up: `get` misses, `touch` and `destroy` do
  * nothing, `set` rejects with `InvalidArgumentError`.
+ *
+ * Lifecycle as every service: `close()`, `destroy(error?)`, `await using`;
+ * after either, every method rejects with `ClosedError`. (Deleting one
+ * session is `delete(id)`: `destroy` is the store's own end.)
  */
-export class SessionStore<Data extends SessionData = SessionData> extends EventEmitter<SessionStoreEvents> {
+export class SessionStore<Data extends SessionData = SessionData> extends Lifecycle<SessionStoreEvents> {
   /** The namespace in front of every session id. */
   readonly prefix: string;
   readonly #options: ResolvedSessionOptions;
   readonly #redis: SessionBackend;
   readonly #memory: MemorySessionBackend | undefined;
   readonly #availability: Availability | undefined;
+  readonly #policy: FallbackPolicy;
+  readonly #unregister: () => void;
   /** Whether `onFallback` has been told about the current outage (reset when Redis is back). */
   #fallbackReported = false;
   /** Why the store went to memory, for `onFallback`. */
@@ -52,23 +59,25 @@ export class SessionStore<Data extends SessionData = SessionData> extends EventE
     this.#options = resolveSessionOptions(options);
     this.prefix = this.#options.prefix;
     this.#redis = new RedisSessionBackend(redis);
-    if (this.#options.fallback !== 'memory') return;
-    this.#memory = new MemorySessionBackend({ max: this.#options.fallbackMaxSessions, now: this.#options.now });
-    const memoryMode = redis.options.mode === 'memory';
-    this.#availability = new Availability(redis, { recoverAfterMs: this.#options.recoverAfterMs, memoryMode });
-    if (memoryMode) {
-      this.#lastOutage = new RedisUnavailableError('REDIS_URL is memory://: there is no Redis server');
+    this.#policy = new FallbackPolicy(this.#options.fallback === 'memory', { onFallback: (error) => this.#reportFallback(error) });
+    if (this.#options.fallback === 'memory') {
+      this.#memory = new MemorySessionBackend({ max: this.#options.fallbackMaxSessions, now: this.#options.now });
+      const memoryMode = redis.options.mode === 'memory';
+      this.#availability = new Availability(redis, { recoverAfterMs: this.#options.recoverAfterMs, memoryMode });
+      if (memoryMode) {
+        this.#lastOutage = new RedisUnavailableError('REDIS_URL is memory://: there is no Redis server');
+      }
+      this.#availability.on('fallback', (error) => {
+        this.#lastOutage = error;
+        this.emit('fallback', error);
+      });
+      this.#availability.on('recovered', () => {
+        this.#fallbackReported = false;
+        this.emit('recovered');
+      });
     }
-    this.#availability.on('fallback', (error) => {
-      this.#lastOutage = error;
-      this.emit('fallback', error);
-    });
-    this.#availability.on('recovered', () => {
-      this.#fallbackReported = false;
-      this.emit('recovered');
-    });
-    // The client stops the store listening to it when it closes.
-    redis[kOwnResource]({ close: async () => this.close(), destroy: () => this.close() });
+    // The client closes the store with itself; a store closed first unregisters.
+    this.#unregister = redis[kOwnResource](this);
   }
 
   /** True while sessions are served from process memory (`fallback: 'memory'` only). */
@@ -78,6 +87,7 @@ export class SessionStore<Data extends SessionData = SessionData> extends EventE
 
   /** The session stored under `id`, or `undefined`. Rejects with `SessionDecodeError` when the stored blob is not a session. */
   async get(id: string): Promise<Data | undefined> {
+    this.assertOpen();
     if (!isUsableId(id)) return undefined;
     const text = await this.#run((backend) => backend.get(this.#key(id)));
     return text === undefined ? undefined : decodeSession<Data>(this.#options.serializer, text, this.prefix);
@@ -89,6 +99,7 @@ export class SessionStore<Data extends SessionData = SessionData> extends EventE
    * is deleted instead.
    */
   async set(id: string, session: Data): Promise<void> {
+    this.assertOpen();
     if (!isUsableId(id)) throw new InvalidArgumentError(`a session id must be a string of 1 to ${MAX_ID_LENGTH} characters`);
     const text = encodeSession(this.#options.serializer, session);
     const ttlMs = this.ttlMs(session);
@@ -102,6 +113,7 @@ export class SessionStore<Data extends SessionData = SessionData> extends EventE
    * session (expired, destroyed). A cookie that has expired deletes it.
    */
   async touch(id: string, session: Data): Promise<boolean> {
+    this.assertOpen();
     if (!isUsableId(id)) return false;
     const ttlMs = this.ttlMs(session);
     const key = this.#key(id);
@@ -109,7 +121,8 @@ export class SessionStore<Data extends SessionData = SessionData> extends EventE
   }
 
   /** Deletes the session. Resolves whether it existed. */
-  async destroy(id: string): Promise<boolean> {
+  async delete(id: string): Promise<boolean> {
+    this.assertOpen();
     if (!isUsableId(id)) return false;
     return this.#run(async (backend) => (await backend.delete([this.#key(id)])) > 0);
   }
@@ -158,13 +171,18 @@ export class SessionStore<Data extends SessionData = SessionData> extends EventE
     return sessionTtlMs(session, this.#options.ttlMs, this.#options.now());
   }
 
-  /**
-   * Stops following the client's availability (with `fallback: 'memory'`);
-   * the client calls it when it closes. Call it yourself only when you drop
-   * a store but keep using the client. Idempotent; sessions are left as they are.
-   */
-  close(): void {
+  /** Stops following the client and unregisters from it. Sessions are left as they are. */
+  protected async onClose(): Promise<void> {
+    this.#release();
+  }
+
+  protected onDestroy(): void {
+    this.#release();
+  }
+
+  #release(): void {
     this.#availability?.dispose();
+    this.#unregister();
   }
 
   #key(id: string): string {
@@ -189,18 +207,17 @@ export class SessionStore<Data extends SessionData = SessionData> extends EventE
    * be reached is run again on memory, before the breaker has even opened.
    */
   async #run<T>(operation: (backend: SessionBackend) => Promise<T>): Promise<T> {
+    this.assertOpen();
     const memory = this.#memory;
     if (memory !== undefined && this.#availability?.usingFallback) {
       this.#reportFallback(this.#lastOutage ?? new RedisUnavailableError('Redis is unavailable'));
       return operation(memory);
     }
-    try {
-      return await operation(this.#redis);
-    } catch (error) {
-      if (memory === undefined || !isRedisDown(error)) throw error;
-      this.#reportFallback(error as Error);
-      return operation(memory);
-    }
+    // The policy only runs the memory path when there is one (fallback: 'memory').
+    return this.#policy.run(
+      () => operation(this.#redis),
+      () => operation(memory ?? this.#redis),
+    );
   }
 
   #reportFallback(error: Error): void {

@@ -101,7 +101,7 @@ describe('@fastify/rate-limit with the redis-kit store', () => {
       assert.ok(ttl > 0 && ttl <= 30_000, `the route's window (${ttl})`);
     } finally {
       await app.close();
-      limiter?.dispose();
+      await limiter?.close();
     }
   });
 
@@ -167,7 +167,7 @@ describe('@fastify/rate-limit with the redis-kit store', () => {
       assert.ok(['4', '5'].includes(String(limited.headers['retry-after'])), `retry-after ${limited.headers['retry-after']}`);
     } finally {
       await app.close();
-      limiter.dispose();
+      await limiter.close();
     }
   });
 

@@ -32,10 +32,10 @@ describe('session store on a real server', () => {
     const session = await store.get('abc');
     assert.deepEqual(session?.user, { name: 'Ada' });
     assert.equal(session?.cookie?.originalMaxAge, MINUTE);
-    assert.equal(await store.destroy('abc'), true);
+    assert.equal(await store.delete('abc'), true);
     assert.equal(await store.get('abc'), undefined);
     assert.equal(await server.command('EXISTS', 'app:sess:abc'), '0');
-    assert.equal(await store.destroy('abc'), false);
+    assert.equal(await store.delete('abc'), false);
   });
 
   it('the Redis TTL is the cookie expiry; without a cookie it is ttlMs', async () => {
@@ -79,7 +79,7 @@ describe('session store on a real server', () => {
     for (const id of ids) assert.equal((await store.get(id))?.id, id);
     assert.equal(await store.length(), ids.length);
     assert.deepEqual([...(await store.all()).keys()].sort(), [...ids].sort());
-    assert.equal(await store.destroy('*'), true);
+    assert.equal(await store.delete('*'), true);
     assert.equal(await store.length(), ids.length - 1, "destroying '*' deleted only that session");
   });
 

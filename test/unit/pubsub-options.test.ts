@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidArgumentError } from '../../src/errors.js';
+import { ConfigError, InvalidArgumentError } from '../../src/errors.js';
 import { resolveMessagesOptions, resolvePubSubOptions } from '../../src/pubsub/options.js';
 import { RingBuffer } from '../../src/pubsub/ring-buffer.js';
 import { normalizeTopics } from '../../src/pubsub/topics.js';
@@ -12,31 +12,37 @@ describe('pub/sub options', () => {
       overflow: 'drop-oldest',
       subscribeTimeoutMs: 1234,
       pingIntervalMs: 30_000,
+      dedicated: false,
     });
     assert.equal(resolvePubSubOptions({ pingIntervalMs: 0 }, 1).pingIntervalMs, 0, '0 turns the ping off');
   });
 
   it('rejects unknown options and out-of-bounds values, naming every problem', () => {
     assert.throws(
-      () => resolvePubSubOptions({ maxBuffered: 0, overflow: 'block' as 'error', pingIntervalMs: 50, bogus: 1 } as object, 1000),
+      () => resolvePubSubOptions({ maxBuffered: 0, overflow: 'block' as 'error', pingIntervalMs: 50, maxBufferd: 1 } as object, 1000),
       (error: unknown) => {
-        assert.ok(error instanceof InvalidArgumentError);
-        assert.equal(error.code, 'ERR_REDIS_INVALID_ARGUMENT');
-        assert.match(error.message, /unknown option bogus/);
-        assert.match(error.message, /maxBuffered=0: expected an integer from 1 to 1000000/);
-        assert.match(error.message, /overflow=block/);
-        assert.match(error.message, /pingIntervalMs=50: expected an integer from 100 to 3600000, or 0 \(off\)/);
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.code, 'ERR_REDIS_CONFIG');
+        assert.deepEqual(error.issues, [
+          { name: 'pubsub.maxBuffered', received: '0', expected: 'an integer from 1 to 1,000,000' },
+          { name: 'pubsub.overflow', received: '"block"', expected: "one of 'drop-oldest', 'error'" },
+          { name: 'pubsub.pingIntervalMs', received: '50', expected: 'an integer from 100 to 3,600,000, or 0 (off)' },
+          { name: 'pubsub.maxBufferd', received: '1', expected: 'a known option (did you mean maxBuffered?)' },
+        ]);
         return true;
       },
     );
-    assert.throws(() => resolvePubSubOptions({ subscribeTimeoutMs: 1.5 }, 1000), /subscribeTimeoutMs=1.5/);
+    assert.throws(() => resolvePubSubOptions({ subscribeTimeoutMs: 1.5 }, 1000), /pubsub\.subscribeTimeoutMs=1\.5/);
   });
 
   it('iterator options fall back to the PubSub defaults', () => {
     const defaults = resolvePubSubOptions({ maxBuffered: 7, overflow: 'error' }, 1000);
     assert.deepEqual(resolveMessagesOptions({}, defaults), { maxBuffered: 7, overflow: 'error', signal: undefined });
     assert.equal(resolveMessagesOptions({ maxBuffered: 2 }, defaults).maxBuffered, 2);
-    assert.throws(() => resolveMessagesOptions({ signal: {} as AbortSignal }, defaults), /signal must be an AbortSignal/);
+    assert.throws(
+      () => resolveMessagesOptions({ signal: {} as AbortSignal }, defaults),
+      /pubsub\.messages\.signal=\{\}: expected an AbortSignal/,
+    );
   });
 });
 

@@ -2,23 +2,23 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, createRedis, InvalidArgumentError } from '../../src/index.js';
 import { createRateLimiter, type RateLimiterOptions } from '../../src/rate-limit/index.js';
-import { checkCost, checkKey, resolveOptions } from '../../src/rate-limit/options.js';
+import { checkCost, checkKey, resolveRateLimiterOptions } from '../../src/rate-limit/options.js';
 
-/** The ConfigError resolveOptions throws for `options`, with its issue names. */
+/** The ConfigError resolveRateLimiterOptions throws for `options`, with its issue names. */
 function issuesOf(options: unknown): string[] {
   try {
-    resolveOptions(options as RateLimiterOptions);
+    resolveRateLimiterOptions(options as RateLimiterOptions);
   } catch (error) {
     assert.ok(error instanceof ConfigError, `ConfigError, got ${String(error)}`);
     assert.equal(error.code, 'ERR_REDIS_CONFIG');
     return error.issues.map((issue) => issue.name);
   }
-  assert.fail('resolveOptions accepted the options');
+  assert.fail('resolveRateLimiterOptions accepted the options');
 }
 
 describe('rate limiter options', () => {
   it('fills in the documented defaults', () => {
-    assert.deepEqual(resolveOptions({ limit: 10, windowMs: 1000 }), {
+    assert.deepEqual(resolveRateLimiterOptions({ limit: 10, windowMs: 1000 }), {
       limit: 10,
       windowMs: 1000,
       algorithm: 'sliding-window',
@@ -42,7 +42,7 @@ describe('rate limiter options', () => {
 
   it('reports every problem at once, naming the option, the value and the range', () => {
     try {
-      resolveOptions({ limit: -1, windowMs: 1000, algorithm: 'leaky' as never, failMode: 'maybe' as never, prefix: 'a{b}' });
+      resolveRateLimiterOptions({ limit: -1, windowMs: 1000, algorithm: 'leaky' as never, failMode: 'maybe' as never, prefix: 'a{b}' });
       assert.fail('accepted');
     } catch (error) {
       assert.ok(error instanceof ConfigError);
@@ -50,8 +50,8 @@ describe('rate limiter options', () => {
         error.issues.map((i) => i.name),
         ['rateLimiter.limit', 'rateLimiter.algorithm', 'rateLimiter.failMode', 'rateLimiter.prefix'],
       );
-      assert.match(error.message, /rateLimiter\.limit=-1: expected a whole number from 1 to 1,000,000,000/);
-      assert.match(error.message, /rateLimiter\.algorithm="leaky": expected 'sliding-window', 'token-bucket', 'fixed-window'/);
+      assert.match(error.message, /rateLimiter\.limit=-1: expected an integer from 1 to 1,000,000,000/);
+      assert.match(error.message, /rateLimiter\.algorithm="leaky": expected one of 'sliding-window', 'token-bucket', 'fixed-window'/);
     }
   });
 
@@ -59,12 +59,42 @@ describe('rate limiter options', () => {
     assert.deepEqual(issuesOf({ limit: 1, windowMs: 1000, window: 5 }), ['rateLimiter.window']);
   });
 
+  it('names the option an unknown one was meant to be ("did you mean")', () => {
+    try {
+      resolveRateLimiterOptions({ limit: 1, windowMS: 1000, failmode: 'open' } as never);
+      assert.fail('accepted');
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(
+        error.issues.map((i) => [i.name, i.expected]),
+        [
+          ['rateLimiter.windowMs', 'an integer from 1 to 31,536,000,000'],
+          ['rateLimiter.windowMS', 'a known option (did you mean windowMs?)'],
+          ['rateLimiter.failmode', 'a known option (did you mean failMode?)'],
+        ],
+      );
+    }
+  });
+
+  it('withRule overrides are checked the same way, all problems at once', () => {
+    const redis = createRedis({ env: {}, url: 'memory://' });
+    const limiter = createRateLimiter(redis, { limit: 5, windowMs: 1000 });
+    assert.throws(
+      () => limiter.withRule({ limit: 0, windowMs: 1.5, scop: 'x' } as never),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.issues.map((i) => i.name).join() === 'rateLimiter.withRule.limit,rateLimiter.withRule.windowMs,rateLimiter.withRule.scop' &&
+        error.issues[2]?.expected === 'a known option (did you mean scope?)',
+    );
+    limiter.destroy();
+  });
+
   it('bounds the token bucket so its integer units stay exact', () => {
     assert.deepEqual(issuesOf({ limit: 1_000_000_000, windowMs: 31_536_000_000, algorithm: 'token-bucket' }), [
       'rateLimiter.limit × windowMs',
     ]);
     // The same rule is fine for the other algorithms.
-    assert.equal(resolveOptions({ limit: 1_000_000_000, windowMs: 31_536_000_000 }).limit, 1_000_000_000);
+    assert.equal(resolveRateLimiterOptions({ limit: 1_000_000_000, windowMs: 31_536_000_000 }).limit, 1_000_000_000);
   });
 
   it('checks the optional numbers', () => {
@@ -75,13 +105,13 @@ describe('rate limiter options', () => {
     ]);
   });
 
-  it('createRateLimiter validates before touching the client', () => {
+  it('createRateLimiter validates before touching the client', async () => {
     const redis = createRedis({ env: {}, url: 'memory://' });
     assert.throws(() => createRateLimiter(redis, { limit: 0, windowMs: 1 }), ConfigError);
     const limiter = createRateLimiter(redis, { limit: 5, windowMs: 1000 });
     assert.throws(() => limiter.withRule({ limit: 0 }), ConfigError);
     assert.equal(limiter.withRule({ limit: 7 }).limit, 7);
-    limiter.dispose();
+    await limiter.close();
   });
 
   it('cost is a whole number from 0 to the limit', () => {

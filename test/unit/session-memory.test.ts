@@ -28,8 +28,8 @@ describe('session store on memory:// with fallback: memory', () => {
     const got = await store.get('a');
     assert.deepEqual(got?.user, 'ada');
     assert.equal(typeof got?.cookie?.expires, 'string', 'a stored copy, serialized like in Redis');
-    assert.equal(await store.destroy('a'), true);
-    assert.equal(await store.destroy('a'), false);
+    assert.equal(await store.delete('a'), true);
+    assert.equal(await store.delete('a'), false);
     assert.equal(await store.get('a'), undefined);
     assert.equal(fallbacks.length, 1, 'onFallback told once, not per operation');
     assert.ok(fallbacks[0] instanceof RedisUnavailableError);
@@ -103,7 +103,7 @@ describe('session store on memory:// with fallback: memory', () => {
     assert.equal(await store.length(), 5);
     assert.equal(await store.get(''), undefined);
     assert.equal(await store.get('x'.repeat(513)), undefined);
-    assert.equal(await store.destroy(42 as unknown as string), false);
+    assert.equal(await store.delete(42 as unknown as string), false);
     await assert.rejects(store.set('', {}), InvalidArgumentError);
     await redis.close();
   });
@@ -135,7 +135,7 @@ describe('session store on memory:// without a fallback', () => {
     await assert.rejects(store.get('a'), RedisUnavailableError);
     await assert.rejects(store.set('a', {}), RedisUnavailableError);
     await assert.rejects(store.touch('a', {}), RedisUnavailableError);
-    await assert.rejects(store.destroy('a'), RedisUnavailableError);
+    await assert.rejects(store.delete('a'), RedisUnavailableError);
     await assert.rejects(store.all(), RedisUnavailableError);
     await assert.rejects(store.length(), RedisUnavailableError);
     await assert.rejects(store.clear(), RedisUnavailableError);

@@ -54,16 +54,17 @@ export class InvalidationHub {
   readonly #heartbeat: Heartbeat;
   #reopenTimer: NodeJS.Timeout | undefined;
   readonly #reconnect: ReconnectStrategy;
+  /** Takes the hub off the client's resources; set while near-caches use it. */
+  #unregister: (() => void) | undefined;
   /** The last error seen (connect, setup, ping), for diagnostics. */
   lastError: unknown;
 
-  /** The hub of `redis`, created (and registered to be closed with the client) on first use. */
+  /** The hub of `redis`, created on first use. It is registered on the client while near-caches use it. */
   static of(redis: RedisClient): InvalidationHub {
     let hub = hubs.get(redis);
     if (hub === undefined) {
       hub = new InvalidationHub(redis);
       hubs.set(redis, hub);
-      redis[kOwnResource]({ close: () => hub!.close(), destroy: () => hub!.destroy() });
     }
     return hub;
   }
@@ -111,6 +112,10 @@ export class InvalidationHub {
    */
   register(prefix: string, listener: InvalidationListener, heartbeatMs: number): () => void {
     if (this.#state === 'closed') return () => undefined;
+    // Closed with the client while in use; unregistered when the last near-cache leaves, so none is left behind.
+    this.#unregister ??= this.#redis[kOwnResource]({ close: () => this.close(), destroy: () => this.destroy() });
+    // A closing client closes what registers at once.
+    if (this.#isClosed()) return () => undefined;
     let registration = this.#registrations.get(prefix);
     const isNewPrefix = registration === undefined;
     if (registration === undefined) {
@@ -129,8 +134,11 @@ export class InvalidationHub {
       if (index !== -1) entry.heartbeatMs.splice(index, 1);
       if (entry.listeners.size > 0) return;
       this.#registrations.delete(prefix);
-      if (this.#registrations.size === 0) void this.#shutdown(false);
-      else if (this.#connection?.engine.isReady) this.#scheduleSetup();
+      if (this.#registrations.size === 0) {
+        void this.#shutdown(false);
+        this.#unregister?.();
+        this.#unregister = undefined;
+      } else if (this.#connection?.engine.isReady) this.#scheduleSetup();
       this.#updateHeartbeat();
     };
   }

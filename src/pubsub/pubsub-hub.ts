@@ -1,0 +1,113 @@
+import type { RedisClient } from '../client/client.js';
+import { kConnectionFactory } from '../client/internal.js';
+import type { RedisKitError } from '../errors.js';
+import { MemoryTransport } from './memory-bus.js';
+import { createMessage } from './message.js';
+import { RedisTransport } from './redis-transport.js';
+import { type Listener, Registry } from './registry.js';
+import type { Transport, TransportSink } from './transport.js';
+
+/** What the hub tells each PubSub handle on it. */
+export interface HubMember {
+  resubscribed(event: { channels: readonly string[]; patterns: readonly string[]; downtimeMs: number }): void;
+  disconnected(error: RedisKitError): void;
+  failed(error: RedisKitError): void;
+}
+
+/**
+ * One subscriber connection (or, with `memory://`, one endpoint of the
+ * in-process bus) and the registry of every subscription on it, shared by
+ * the PubSub handles that joined it. The connection opens on the first
+ * subscribe and closes when the last handle leaves; connection events reach
+ * every handle.
+ */
+export class PubSubHub {
+  readonly registry = new Registry();
+  readonly transport: Transport;
+  readonly mode: 'redis' | 'memory';
+  readonly #members = new Set<HubMember>();
+  readonly #onEmpty: () => void;
+  received = 0;
+  errors = 0;
+  resubscribes = 0;
+
+  constructor(redis: RedisClient, pingIntervalMs: number, onEmpty: () => void = () => undefined) {
+    const factory = redis[kConnectionFactory];
+    const sink = this.#sink();
+    this.mode = factory === undefined ? 'memory' : 'redis';
+    this.transport = factory === undefined ? new MemoryTransport(sink) : new RedisTransport({ redis, factory, sink, pingIntervalMs });
+    this.#onEmpty = onEmpty;
+  }
+
+  /** Whether handles still use it (false once the last one left: a new hub must be made). */
+  get open(): boolean {
+    return this.#members.size > 0;
+  }
+
+  join(member: HubMember): void {
+    this.#members.add(member);
+  }
+
+  /**
+   * `member` leaves, with its subscriptions (already removed from the
+   * registry). The last one closes the connection, or destroys it with
+   * `error`; the others unsubscribe names nobody wants any more.
+   */
+  async leave(member: HubMember, gone: { channels: string[]; patterns: string[] }, error?: Error): Promise<void> {
+    if (!this.#members.delete(member)) return;
+    if (this.#members.size > 0) {
+      await this.transport.unsubscribe(gone.channels, gone.patterns);
+      return;
+    }
+    this.#onEmpty();
+    if (error === undefined) await this.transport.close();
+    else this.transport.destroy(error);
+  }
+
+  /** Removes listeners from the registry, returning the names no other listener wants. */
+  remove(listeners: Iterable<Listener>): { channels: string[]; patterns: string[] } {
+    const gone = { channels: [] as string[], patterns: [] as string[] };
+    for (const listener of listeners) {
+      const change = this.registry.remove(listener);
+      gone.channels.push(...change.channels);
+      gone.patterns.push(...change.patterns);
+    }
+    return gone;
+  }
+
+  #sink(): TransportSink {
+    return {
+      deliver: (channel, payload, pattern) => {
+        this.received++;
+        this.registry.dispatch(createMessage(channel, pattern, payload));
+      },
+      wanted: () => ({ channels: this.registry.channelNames(), patterns: this.registry.patternNames() }),
+      resubscribed: (event) => {
+        this.resubscribes++;
+        for (const member of [...this.#members]) member.resubscribed(event);
+      },
+      disconnected: (error) => {
+        for (const member of [...this.#members]) member.disconnected(error);
+      },
+      failed: (error) => {
+        this.errors++;
+        for (const member of [...this.#members]) member.failed(error);
+      },
+    };
+  }
+}
+
+const shared = new WeakMap<RedisClient, PubSubHub>();
+
+/** The client's shared hub, made when the first handle needs it (and again after the last one left). */
+export function sharedHub(redis: RedisClient, pingIntervalMs: number): PubSubHub {
+  let hub = shared.get(redis);
+  if (hub === undefined || !hub.open) {
+    const made: PubSubHub = new PubSubHub(redis, pingIntervalMs, () => {
+      if (shared.get(redis) === made) shared.delete(redis);
+    });
+    hub = made;
+    shared.set(redis, hub);
+  }
+  return hub;
+}
