@@ -1,7 +1,7 @@
 import { type ConfigIssue, ConfigError, InvalidArgumentError } from '../errors.js';
 
 /** How the limiter counts. See docs/rate-limiting.md for the exact promise each one makes. */
-export type RateLimitAlgorithm = 'sliding-window' | 'token-bucket' | 'fixed-window';
+export type RateLimitAlgorithm = 'sliding-window' | 'sliding-log' | 'token-bucket' | 'fixed-window';
 
 /** What the limiter does while Redis cannot be reached. */
 export type FailMode = 'memory' | 'open' | 'closed';
@@ -9,14 +9,14 @@ export type FailMode = 'memory' | 'open' | 'closed';
 export interface RateLimiterOptions {
   /**
    * How many units (requests, by default one unit each) a key may consume per
-   * window. A whole number from 1 to 1,000,000,000. Required.
+   * window. A whole number from 1 to 1,000,000,000 (to 10,000 for
+   * `'sliding-log'`). Required.
    *
-   * For `'sliding-window'` the limiter keeps one list element per unit
-   * consumed in the last `windowMs`, so a busy key costs memory proportional
-   * to `limit`: about 10 bytes per unit (measured on Redis 7: 10.4 KB for a
-   * key holding 1,000 units). Fine into the tens of thousands; for larger
-   * limits use `'token-bucket'` (a 3-field hash, ~100 bytes) or
-   * `'fixed-window'` (a counter, ~50 bytes).
+   * Every algorithm but `'sliding-log'` keeps a few numbers per key, whatever
+   * the limit. `'sliding-log'` keeps one list element per unit consumed in
+   * the last `windowMs`, so a busy key costs memory proportional to `limit`
+   * (about 10 bytes per unit: ~100 KB for a full key at 10,000), which is
+   * why its limit is capped.
    */
   limit: number;
 
@@ -24,7 +24,11 @@ export interface RateLimiterOptions {
    * The window, in milliseconds. A whole number from 1 to 31,536,000,000 (365
    * days). Required.
    *
-   * - `'sliding-window'`: at most `limit` units in any `windowMs` span.
+   * - `'sliding-window'`: windows of `windowMs` aligned to the clock; at
+   *   most `limit` units in each, and at most `limit × (1 + f)` in a span of
+   *   `windowMs` that starts a fraction `f` into one (the previous window's
+   *   count is weighted by its share of the last `windowMs`).
+   * - `'sliding-log'`: at most `limit` units in any `windowMs` span, exactly.
    * - `'fixed-window'`: a window starts at a key's first consume and lasts
    *   `windowMs`; at most `limit` units in it.
    * - `'token-bucket'`: the time an empty bucket takes to refill to `limit`
@@ -35,10 +39,13 @@ export interface RateLimiterOptions {
   windowMs: number;
 
   /**
-   * Default `'sliding-window'` (exact). `'token-bucket'` allows bursts up to
-   * `limit` and then a steady rate; `'fixed-window'` is the cheapest (one
-   * counter per key) but lets up to `2 × limit` through around a window
-   * boundary.
+   * Default `'sliding-window'`: a sliding window counter, two counters per
+   * key whatever the limit, close to exact for steady traffic (see
+   * `windowMs` for its bound). `'sliding-log'` is exact over any span but
+   * keeps one entry per unit (limit at most 10,000). `'token-bucket'` allows
+   * bursts up to `limit` and then a steady rate; `'fixed-window'` is the
+   * cheapest (one counter per key) but lets up to `2 × limit` through around
+   * a window boundary.
    */
   algorithm?: RateLimitAlgorithm;
 
@@ -61,7 +68,7 @@ export interface RateLimiterOptions {
    * The namespace of this limiter's keys (under the client's own `keyPrefix`).
    * Default `'rl'`. 1 to 100 characters from `A–Z a–z 0–9 . _ : -`.
    *
-   * Keys are `<prefix>:<sw|tb|fw>:<encoded key>`. Pitfall: two limiters with
+   * Keys are `<prefix>:<sc|sw|tb|fw>:<encoded key>` (`sw` is the sliding log). Pitfall: two limiters with
    * different rules but the same prefix and algorithm share their counters;
    * give each rule its own prefix (e.g. `'rl:login'`, `'rl:api'`).
    */
@@ -106,11 +113,13 @@ export interface ResolvedRateLimiterOptions {
 }
 
 const KNOWN = new Set(['limit', 'windowMs', 'algorithm', 'failMode', 'prefix', 'memoryMaxKeys', 'recoverAfterMs', 'timeoutMs']);
-const ALGORITHMS: readonly RateLimitAlgorithm[] = ['sliding-window', 'token-bucket', 'fixed-window'];
+const ALGORITHMS: readonly RateLimitAlgorithm[] = ['sliding-window', 'sliding-log', 'token-bucket', 'fixed-window'];
 const FAIL_MODES: readonly FailMode[] = ['memory', 'open', 'closed'];
 const PREFIX = /^[A-Za-z0-9._:-]{1,100}$/;
 const MAX_LIMIT = 1_000_000_000;
 const MAX_WINDOW_MS = 31_536_000_000;
+/** The sliding log keeps one list element (~10 bytes) per unit: this bounds a key at ~100 KB. */
+export const MAX_SLIDING_LOG_LIMIT = 10_000;
 /** Longest key (in characters, before encoding) a caller may pass to consume(). */
 export const MAX_KEY_LENGTH = 512;
 
@@ -137,6 +146,10 @@ export function resolveOptions(options: RateLimiterOptions): ResolvedRateLimiter
   if (raw.prefix !== undefined) {
     if (typeof raw.prefix === 'string' && PREFIX.test(raw.prefix)) prefix = raw.prefix;
     else issues.push(issue('prefix', raw.prefix, '1 to 100 characters from A-Z a-z 0-9 . _ : -'));
+  }
+  if (algorithm === 'sliding-log' && limit !== undefined && limit > MAX_SLIDING_LOG_LIMIT) {
+    const bound = MAX_SLIDING_LOG_LIMIT.toLocaleString('en-US');
+    issues.push(issue('limit', limit, `at most ${bound} for 'sliding-log' (one entry per unit); 'sliding-window' keeps O(1) state`));
   }
   if (algorithm === 'token-bucket' && limit !== undefined && windowMs !== undefined && limit * windowMs > Number.MAX_SAFE_INTEGER) {
     issues.push(issue('limit × windowMs', limit * windowMs, 'at most 2^53 − 1 for the token bucket (it counts in exact integer units)'));

@@ -51,7 +51,10 @@ describe('rate limiter options', () => {
         ['rateLimiter.limit', 'rateLimiter.algorithm', 'rateLimiter.failMode', 'rateLimiter.prefix'],
       );
       assert.match(error.message, /rateLimiter\.limit=-1: expected a whole number from 1 to 1,000,000,000/);
-      assert.match(error.message, /rateLimiter\.algorithm="leaky": expected 'sliding-window', 'token-bucket', 'fixed-window'/);
+      assert.match(
+        error.message,
+        /rateLimiter\.algorithm="leaky": expected 'sliding-window', 'sliding-log', 'token-bucket', 'fixed-window'/,
+      );
     }
   });
 
