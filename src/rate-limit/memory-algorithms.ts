@@ -63,7 +63,8 @@ export function slidingCounter(state: CounterState | undefined, now: number, rul
   const room = limit - current - need;
   // estimate + need ≤ limit, in integers: previous × (w − e) ≤ room × w.
   const allowed = room >= 0 && previous * (windowMs - elapsed) <= room * windowMs;
-  if (allowed && cost > 0) current += cost;
+  const writes = allowed && cost > 0;
+  if (writes) current += cost;
   const remaining = Math.max(0, Math.floor(((limit - current) * windowMs - previous * (windowMs - elapsed)) / windowMs));
   const resetMs = current > 0 ? 2 * windowMs - elapsed : previous > 0 ? windowMs - elapsed : 0;
   let retryAfterMs = 0;
@@ -74,11 +75,16 @@ export function slidingCounter(state: CounterState | undefined, now: number, rul
         : 2 * windowMs - elapsed - Math.floor(((limit - need) * windowMs) / current);
     retryAfterMs = Math.max(1, retryAfterMs);
   }
+  // A call that counts nothing leaves the state as it was, as the script leaves the hash: a later
+  // call (after the clock stepped back, say) must see what Redis would.
+  let kept: CounterState | undefined;
+  if (writes) kept = { index, current, previous, windowMs };
+  else if (current > 0 || previous > 0) kept = state;
   return {
     decision: { allowed, remaining, resetMs, retryAfterMs },
-    state: current === 0 && previous === 0 ? undefined : { index, current, previous, windowMs },
-    // Until the end of the next window, as the script's PEXPIREAT.
-    ttlMs: (index + 2) * windowMs - Math.floor(now),
+    state: kept,
+    // Until the end of the window after the one written in, as the script's PEXPIREAT.
+    ttlMs: kept === undefined ? 0 : (kept.index + 2) * kept.windowMs - Math.floor(now),
   };
 }
 

@@ -25,7 +25,7 @@
 -- ARGV[3]  cost (units; 0 = only ask whether one unit would be allowed)
 -- Returns  {allowed (1|0), remaining, resetMs, retryAfterMs}
 --
--- The only write (HSET) is followed at once by its PEXPIREAT (the end of the
+-- The only write (HSET, or HINCRBY within the same window) is followed at once by its PEXPIREAT (the end of the
 -- next window, when the current count stops mattering), with nothing in
 -- between that can fail, so the key never exists without a TTL.
 
@@ -47,6 +47,8 @@ local index = math.floor(now / window)
 local state = redis.call('HMGET', key, 'n', 'c', 'p', 'w')
 local current, previous = 0, 0
 local storedIndex = tonumber(state[1])
+-- Whether the stored state is this window's, so a write only adds to its count.
+local sameWindow = false
 if storedIndex ~= nil then
   local storedCurrent = tonumber(state[2]) or 0
   local storedPrevious = tonumber(state[3]) or 0
@@ -56,6 +58,7 @@ if storedIndex ~= nil then
     previous = storedCurrent
   elseif storedIndex == index then
     current, previous = storedCurrent, storedPrevious
+    sameWindow = true
   elseif storedIndex == index - 1 then
     previous = storedCurrent
   elseif storedIndex > index then
@@ -64,6 +67,7 @@ if storedIndex ~= nil then
     index = storedIndex
     now = index * window
     current, previous = storedCurrent, storedPrevious
+    sameWindow = true
   end
   -- Older than the previous window: everything has aged out.
 end
@@ -76,7 +80,11 @@ local allowed = room >= 0 and previous * (window - elapsed) <= room * window
 
 if allowed and cost > 0 then
   current = current + cost
-  redis.call('HSET', key, 'n', int(index), 'c', int(current), 'p', int(previous), 'w', ARGV[2])
+  if sameWindow then
+    redis.call('HINCRBY', key, 'c', ARGV[3])
+  else
+    redis.call('HSET', key, 'n', int(index), 'c', int(current), 'p', int(previous), 'w', ARGV[2])
+  end
   redis.call('PEXPIREAT', key, int((index + 2) * window))
 end
 
