@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { InvalidArgumentError } from '../../src/errors.js';
+import { KeyLayout } from '../../src/cache/key-layout.js';
 import { decodeKeyPart, encodeKeyPart } from '../../src/keys/key-encoding.js';
 
 /** Any UTF-16 code unit, so lone surrogates (high or low, anywhere) are as likely as any other unit. */
@@ -87,6 +88,17 @@ describe('encodeKeyPart over every JavaScript string (property-based)', () => {
     assert.equal(encodeKeyPart('\uD83D\uDE00'), '%F0%9F%98%80');
     // A high half followed by a low half that is not its pair cannot happen: they would be a pair.
     assert.equal(encodeKeyPart('\uDE00\uD83D'), '%ED%B8%80%ED%A0%BD');
+  });
+
+  it("round-trips through the cache's key layout (the near-cache's invalidation events name the caller's key)", () => {
+    fc.assert(
+      fc.property(anyString, anyString, (namespace, key) => {
+        const layout = new KeyLayout(namespace);
+        const dataKey = layout.data(key);
+        return layout.callerKey(dataKey) === key && dataKey.startsWith(layout.dataPrefix);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('decodeKeyPart rejects what encodeKeyPart cannot produce with a typed error that does not echo the input', () => {
