@@ -23,8 +23,9 @@ export interface RateLimitResult {
   resetMs: number;
   /**
    * When denied, milliseconds until a call of the same cost would be allowed
-   * (assuming nobody else consumes meanwhile); 0 when allowed. Exact for every
-   * algorithm: a millisecond earlier the call would still be denied.
+   * (assuming nobody else consumes meanwhile); 0 when allowed. Rounded up to the
+   * millisecond, so waiting that long is enough (for the sliding window
+   * counter it is exact: a millisecond less and the call is still denied).
    */
   retryAfterMs: number;
   /** Where the answer came from; anything but `'redis'` means Redis was not reachable. */
