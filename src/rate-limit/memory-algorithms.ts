@@ -1,5 +1,5 @@
 /**
- * The three algorithms in plain TypeScript, for the in-process fallback. Each
+ * The four algorithms in plain TypeScript, for the in-process fallback. Each
  * mirrors its Lua script (src/rate-limit/*.lua) rule for rule, so a service
  * behaves the same on memory:// as on Redis, only per process.
  */
@@ -26,6 +26,68 @@ export interface Rule {
   windowMs: number;
 }
 
+/**
+ * The sliding window counter of sliding-counter.lua: the count of the current
+ * aligned window and of the one before it (see that script for the rule and
+ * what it promises).
+ */
+export interface CounterState {
+  /** The current window's number: windows are [n × windowMs, (n + 1) × windowMs) of the limiter's clock. */
+  index: number;
+  current: number;
+  previous: number;
+  /** The window length the counts were made in. */
+  windowMs: number;
+}
+
+export function slidingCounter(state: CounterState | undefined, now: number, rule: Rule, cost: number): Step<CounterState> {
+  const { limit, windowMs } = rule;
+  // Whole milliseconds, as the script takes them from TIME.
+  let time = Math.floor(now);
+  let index = Math.floor(time / windowMs);
+  let current = 0;
+  let previous = 0;
+  if (state !== undefined) {
+    if (state.windowMs !== windowMs) previous = state.current;
+    else if (state.index === index) ({ current, previous } = state);
+    else if (state.index === index - 1) previous = state.current;
+    else if (state.index > index) {
+      // A clock that stepped back stays at the start of the newest window counted.
+      index = state.index;
+      time = index * windowMs;
+      ({ current, previous } = state);
+    }
+  }
+  const elapsed = time - index * windowMs;
+  const need = Math.max(cost, 1);
+  const room = limit - current - need;
+  // estimate + need ≤ limit, in integers: previous × (w − e) ≤ room × w.
+  const allowed = room >= 0 && previous * (windowMs - elapsed) <= room * windowMs;
+  const writes = allowed && cost > 0;
+  if (writes) current += cost;
+  const remaining = Math.max(0, Math.floor(((limit - current) * windowMs - previous * (windowMs - elapsed)) / windowMs));
+  const resetMs = current > 0 ? 2 * windowMs - elapsed : previous > 0 ? windowMs - elapsed : 0;
+  let retryAfterMs = 0;
+  if (!allowed) {
+    retryAfterMs =
+      room >= 0
+        ? windowMs - Math.floor((room * windowMs) / previous) - elapsed
+        : 2 * windowMs - elapsed - Math.floor(((limit - need) * windowMs) / current);
+    retryAfterMs = Math.max(1, retryAfterMs);
+  }
+  // A call that counts nothing leaves the state as it was, as the script leaves the hash: a later
+  // call (after the clock stepped back, say) must see what Redis would.
+  let kept: CounterState | undefined;
+  if (writes) kept = { index, current, previous, windowMs };
+  else if (current > 0 || previous > 0) kept = state;
+  return {
+    decision: { allowed, remaining, resetMs, retryAfterMs },
+    state: kept,
+    // Until the end of the window after the one written in, as the script's PEXPIREAT.
+    ttlMs: kept === undefined ? 0 : (kept.index + 2) * kept.windowMs - Math.floor(now),
+  };
+}
+
 /** Sliding log in runs: units consumed at the same instant share one entry. */
 export interface SlidingState {
   /** Times (ms, the limiter's clock), oldest first. */
@@ -35,7 +97,7 @@ export interface SlidingState {
   total: number;
 }
 
-export function slidingWindow(state: SlidingState | undefined, now: number, rule: Rule, cost: number): Step<SlidingState> {
+export function slidingLog(state: SlidingState | undefined, now: number, rule: Rule, cost: number): Step<SlidingState> {
   const { limit, windowMs } = rule;
   const log = state ?? { times: [], counts: [], total: 0 };
   // A unit stamped ts counts while ts > now - window.

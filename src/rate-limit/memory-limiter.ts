@@ -1,22 +1,25 @@
 import { LRUCache } from 'lru-cache';
 import {
   type BucketState,
+  type CounterState,
   type Decision,
   fixedWindow,
   type Rule,
   type SlidingState,
   type Step,
-  slidingWindow,
+  slidingCounter,
+  slidingLog,
   tokenBucket,
   type WindowState,
 } from './memory-algorithms.js';
 import type { RateLimitAlgorithm } from './options.js';
 
-type State = SlidingState | BucketState | WindowState;
+type State = CounterState | SlidingState | BucketState | WindowState;
 type Algorithm = (state: State | undefined, now: number, rule: Rule, cost: number) => Step<State>;
 
 const ALGORITHMS: Record<RateLimitAlgorithm, Algorithm> = {
-  'sliding-window': slidingWindow as Algorithm,
+  'sliding-window': slidingCounter as Algorithm,
+  'sliding-log': slidingLog as Algorithm,
   'token-bucket': tokenBucket as Algorithm,
   'fixed-window': fixedWindow as Algorithm,
 };

@@ -6,7 +6,7 @@ import { ConfigError, InvalidArgumentError } from '../errors.js';
  * The algorithms, in one list: the schema, the type and the error messages
  * all read it, so adding one is one line here (and its script).
  */
-export const ALGORITHMS = ['sliding-window', 'token-bucket', 'fixed-window'] as const;
+export const ALGORITHMS = ['sliding-window', 'sliding-log', 'token-bucket', 'fixed-window'] as const;
 
 /** How the limiter counts. See docs/rate-limiting.md for the exact promise each one makes. */
 export type RateLimitAlgorithm = (typeof ALGORITHMS)[number];
@@ -19,14 +19,14 @@ export type FailMode = (typeof FAIL_MODES)[number];
 export interface RateLimiterOptions {
   /**
    * How many units (requests, by default one unit each) a key may consume per
-   * window. A whole number from 1 to 1,000,000,000. Required.
+   * window. A whole number from 1 to 1,000,000,000 (to 10,000 for
+   * `'sliding-log'`). Required.
    *
-   * For `'sliding-window'` the limiter keeps one list element per unit
-   * consumed in the last `windowMs`, so a busy key costs memory proportional
-   * to `limit`: about 10 bytes per unit (measured on Redis 7: 10.4 KB for a
-   * key holding 1,000 units). Fine into the tens of thousands; for larger
-   * limits use `'token-bucket'` (a 3-field hash, ~100 bytes) or
-   * `'fixed-window'` (a counter, ~50 bytes).
+   * Every algorithm but `'sliding-log'` keeps a few numbers per key, whatever
+   * the limit. `'sliding-log'` keeps one list element per unit consumed in
+   * the last `windowMs`, so a busy key costs memory proportional to `limit`
+   * (about 10 bytes per unit: ~100 KB for a full key at 10,000), which is
+   * why its limit is capped.
    */
   limit: number;
 
@@ -34,7 +34,11 @@ export interface RateLimiterOptions {
    * The window, in milliseconds. A whole number from 1 to 31,536,000,000 (365
    * days). Required.
    *
-   * - `'sliding-window'`: at most `limit` units in any `windowMs` span.
+   * - `'sliding-window'`: windows of `windowMs` aligned to the clock; at
+   *   most `limit` units in each, and at most `limit × (1 + f)` in a span of
+   *   `windowMs` that starts a fraction `f` into one (the previous window's
+   *   count is weighted by its share of the last `windowMs`).
+   * - `'sliding-log'`: at most `limit` units in any `windowMs` span, exactly.
    * - `'fixed-window'`: a window starts at a key's first consume and lasts
    *   `windowMs`; at most `limit` units in it.
    * - `'token-bucket'`: the time an empty bucket takes to refill to `limit`
@@ -45,10 +49,13 @@ export interface RateLimiterOptions {
   windowMs: number;
 
   /**
-   * Default `'sliding-window'` (exact). `'token-bucket'` allows bursts up to
-   * `limit` and then a steady rate; `'fixed-window'` is the cheapest (one
-   * counter per key) but lets up to `2 × limit` through around a window
-   * boundary.
+   * Default `'sliding-window'`: a sliding window counter, two counters per
+   * key whatever the limit, close to exact for steady traffic (see
+   * `windowMs` for its bound). `'sliding-log'` is exact over any span but
+   * keeps one entry per unit (limit at most 10,000). `'token-bucket'` allows
+   * bursts up to `limit` and then a steady rate; `'fixed-window'` is the
+   * cheapest (one counter per key) but lets up to `2 × limit` through around
+   * a window boundary.
    */
   algorithm?: RateLimitAlgorithm;
 
@@ -71,7 +78,7 @@ export interface RateLimiterOptions {
    * The namespace of this limiter's keys (under the client's own `keyPrefix`).
    * Default `'rl'`. 1 to 100 characters from `A–Z a–z 0–9 . _ : -`.
    *
-   * Keys are `<prefix>:<sw|tb|fw>:<encoded key>`. Pitfall: two limiters with
+   * Keys are `<prefix>:<sc|sw|tb|fw>:<encoded key>` (`sw` is the sliding log). Pitfall: two limiters with
    * different rules but the same prefix and algorithm share their counters;
    * give each rule its own prefix (e.g. `'rl:login'`, `'rl:api'`).
    */
@@ -118,6 +125,8 @@ export interface ResolvedRateLimiterOptions {
 const PREFIX = /^[A-Za-z0-9._:-]{1,100}$/;
 const MAX_LIMIT = 1_000_000_000;
 const MAX_WINDOW_MS = 31_536_000_000;
+/** The sliding log keeps one list element (~10 bytes) per unit: this bounds a key at ~100 KB. */
+export const MAX_SLIDING_LOG_LIMIT = 10_000;
 /** Longest key (in characters, before encoding) a caller may pass to consume(). */
 export const MAX_KEY_LENGTH = 512;
 
@@ -176,6 +185,16 @@ export interface RuleOverridesInput {
 
 /** The token bucket counts in integer fractions of a token: `limit × windowMs` must stay exact. */
 function checkRule(label: string, algorithm: RateLimitAlgorithm, limit: number, windowMs: number): void {
+  if (algorithm === 'sliding-log' && limit > MAX_SLIDING_LOG_LIMIT) {
+    const bound = MAX_SLIDING_LOG_LIMIT.toLocaleString('en-US');
+    throw new ConfigError([
+      {
+        name: `${label}.limit`,
+        received: String(limit),
+        expected: `at most ${bound} for 'sliding-log' (one entry per unit); 'sliding-window' keeps O(1) state`,
+      },
+    ]);
+  }
   if (algorithm !== 'token-bucket' || limit * windowMs <= Number.MAX_SAFE_INTEGER) return;
   throw new ConfigError([
     {

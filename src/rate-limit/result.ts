@@ -14,14 +14,18 @@ export interface RateLimitResult {
   remaining: number;
   /**
    * Milliseconds until the key is back to its full `limit` (0 when it already
-   * is). For the sliding window: until everything counted has aged out; for
-   * the token bucket: until the bucket is full; for the fixed window: until
-   * the window ends.
+   * is). For the sliding window counter: until the end of the window after
+   * the newest count (up to 2 × `windowMs`: a window's count weighs on the
+   * next one); for the sliding log: until everything counted has aged out;
+   * for the token bucket: until the bucket is full; for the fixed window:
+   * until the window ends.
    */
   resetMs: number;
   /**
    * When denied, milliseconds until a call of the same cost would be allowed
-   * (assuming nobody else consumes meanwhile); 0 when allowed.
+   * (assuming nobody else consumes meanwhile); 0 when allowed. Rounded up to the
+   * millisecond, so waiting that long is enough (for the sliding window
+   * counter it is exact: a millisecond less and the call is still denied).
    */
   retryAfterMs: number;
   /** Where the answer came from; anything but `'redis'` means Redis was not reachable. */

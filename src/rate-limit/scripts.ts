@@ -5,14 +5,22 @@ import type { RateLimitAlgorithm } from './options.js';
 export type ScriptReply = [allowed: number, remaining: number, resetMs: number, retryAfterMs: number];
 
 const FILES: Record<RateLimitAlgorithm, string> = {
-  'sliding-window': 'sliding-window.lua',
+  'sliding-window': 'sliding-counter.lua',
+  'sliding-log': 'sliding-log.lua',
   'token-bucket': 'token-bucket.lua',
   'fixed-window': 'fixed-window.lua',
 };
 
-/** Short tags in key names, so a limiter that changes algorithm never meets a key of another type. */
+/**
+ * Short tags in key names, so a limiter that changes algorithm never meets a
+ * key of another type. The sliding log keeps `sw`, the tag of the lists it
+ * wrote when it was the default `'sliding-window'`, so those keys stay valid
+ * for it; the counter that now has that name writes hashes, under a tag of
+ * its own, so an upgrade never meets an old list (WRONGTYPE).
+ */
 export const KEY_TAGS: Record<RateLimitAlgorithm, string> = {
-  'sliding-window': 'sw',
+  'sliding-window': 'sc',
+  'sliding-log': 'sw',
   'token-bucket': 'tb',
   'fixed-window': 'fw',
 };

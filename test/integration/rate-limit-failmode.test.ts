@@ -45,7 +45,7 @@ describe('rate limiter while Redis is down', () => {
     // … and on Redis once it has stayed up for recoverAfterMs.
     await waitFor(() => !limiter.usingFallback, { what: 'the limiter to switch back to Redis', timeoutMs: 5000 });
     assert.deepEqual(summary(await limiter.consume('ip')), [true, 1, 'redis']);
-    assert.equal(await server.command('LLEN', 'rl:sw:ip'), '1', 'counting in Redis again (its data was lost in the restart)');
+    assert.equal(await server.command('HGET', 'rl:sc:ip', 'c'), '1', 'counting in Redis again (its data was lost in the restart)');
   });
 
   it("failMode 'open': allows everything while down, flagged in the result", async () => {

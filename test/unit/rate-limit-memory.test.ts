@@ -25,9 +25,9 @@ function limiterWith(
 
 const rule = { limit: 3, windowMs: 1000 };
 
-describe('in-memory limiter: sliding window', () => {
+describe('in-memory limiter: sliding log', () => {
   it('allows up to the limit in any window span, and frees units as they age out', () => {
-    const { memory, clock } = limiterWith('sliding-window');
+    const { memory, clock } = limiterWith('sliding-log');
     assert.deepEqual(memory.consume('k', rule, 1), { allowed: true, remaining: 2, resetMs: 1000, retryAfterMs: 0 });
     clock.advance(400);
     assert.equal(memory.consume('k', rule, 1).remaining, 1);
@@ -42,7 +42,7 @@ describe('in-memory limiter: sliding window', () => {
   });
 
   it('a cost larger than what is left is denied and counts nothing; retryAfter waits for enough room', () => {
-    const { memory, clock } = limiterWith('sliding-window');
+    const { memory, clock } = limiterWith('sliding-log');
     memory.consume('k', rule, 1);
     clock.advance(100);
     memory.consume('k', rule, 1);
@@ -55,7 +55,7 @@ describe('in-memory limiter: sliding window', () => {
   });
 
   it('cost 0 asks without consuming', () => {
-    const { memory } = limiterWith('sliding-window');
+    const { memory } = limiterWith('sliding-log');
     assert.deepEqual(memory.consume('k', rule, 0), { allowed: true, remaining: 3, resetMs: 0, retryAfterMs: 0 });
     memory.consume('k', rule, 3);
     assert.equal(memory.consume('k', rule, 0).allowed, false);
@@ -111,7 +111,7 @@ describe('in-memory limiter: bounded state', () => {
   });
 
   it('drops entries once they are equivalent to no entry (the clock drives the LRU too)', () => {
-    const { memory, clock } = limiterWith('sliding-window');
+    const { memory, clock } = limiterWith('sliding-log');
     memory.consume('k', rule, 1);
     clock.advance(1001);
     assert.deepEqual(memory.consume('k', rule, 0), { allowed: true, remaining: 3, resetMs: 0, retryAfterMs: 0 });
@@ -134,7 +134,8 @@ describe('REDIS_URL=memory://', () => {
           [false, 0, 'memory'],
         ],
       );
-      assert.ok(results[2] !== undefined && results[2].retryAfterMs > 59_000 && results[2].retryAfterMs <= 60_000);
+      // The default sliding window counter carries this window's count into the next one, so the wait can reach past it.
+      assert.ok(results[2] !== undefined && results[2].retryAfterMs > 0 && results[2].retryAfterMs <= 2 * 60_000);
       await limiter.reset('ip');
       assert.equal((await limiter.consume('ip')).remaining, 1, 'reset() gave the key its quota back');
     });

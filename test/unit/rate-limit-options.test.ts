@@ -51,7 +51,10 @@ describe('rate limiter options', () => {
         ['rateLimiter.limit', 'rateLimiter.algorithm', 'rateLimiter.failMode', 'rateLimiter.prefix'],
       );
       assert.match(error.message, /rateLimiter\.limit=-1: expected an integer from 1 to 1,000,000,000/);
-      assert.match(error.message, /rateLimiter\.algorithm="leaky": expected one of 'sliding-window', 'token-bucket', 'fixed-window'/);
+      assert.match(
+        error.message,
+        /rateLimiter\.algorithm="leaky": expected one of 'sliding-window', 'sliding-log', 'token-bucket', 'fixed-window'/,
+      );
     }
   });
 

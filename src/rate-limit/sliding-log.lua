@@ -1,4 +1,8 @@
--- Sliding window log: at most ARGV[1] units in any ARGV[2] ms span, exactly.
+-- Sliding window log ('sliding-log'): at most ARGV[1] units in any ARGV[2] ms
+-- span, exactly. The price: one list element (~10 bytes) per unit counted,
+-- so a full key costs ~10 bytes × limit and each call's server time grows
+-- with the units aging out; options.ts caps its limit at 10,000. The default
+-- 'sliding-window' (sliding-counter.lua) keeps two counters instead.
 --
 -- KEYS[1]  a list with one element per unit consumed: its time in microseconds
 --          (Redis's clock, never the caller's), oldest at the head
