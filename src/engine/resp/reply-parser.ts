@@ -60,8 +60,11 @@ interface Frame {
   length: number;
 }
 
-/** Sentinel returned by the line readers when the line is not complete in the buffer. */
-const INCOMPLETE = -2;
+/**
+ * Returned by the line readers when the line is not complete in the buffer:
+ * not an integer, so it can be neither a position nor a parsed RESP integer.
+ */
+const INCOMPLETE = -0.5;
 
 /**
  * Incremental RESP2/RESP3 reply parser. Feed it socket chunks in order; it
