@@ -24,10 +24,10 @@ describe('encodeCommand / CommandWriter', () => {
     for (const [name, args] of cases) assert.deepStrictEqual(encodeCommand(name, args), reference(name, args), `${name} ${args.length}`);
   });
 
-  it('puts every command appended between two take() calls into one Buffer', () => {
+  it('puts every command appended between two take() calls into one Buffer, even past a slab (64 KB)', () => {
     const writer = new CommandWriter();
     const commands: [string, CommandArg[]][] = [];
-    for (let i = 0; i < 100; i++) commands.push(['SET', [`key:${i}`, `value:${i}`]], ['GET', [`key:${i}`]]);
+    for (let i = 0; i < 3000; i++) commands.push(['SET', [`key:${i}`, `value:${i}`]], ['GET', [`key:${i}`]]);
     for (const [name, args] of commands) writer.write(name, args);
     const expected = Buffer.concat(commands.map(([name, args]) => reference(name, args)));
     assert.equal(writer.pendingBytes, expected.length);

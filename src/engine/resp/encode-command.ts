@@ -11,9 +11,9 @@ const SLAB_BYTES = 64 * 1024;
 /**
  * Encodes commands as RESP arrays of bulk strings into shared slabs, for one
  * connection. Commands appended between two `take()` calls come out as one
- * Buffer (or, when a large Buffer argument is passed by reference, as a few
- * chunks for one corked write), so a tick's commands reach the socket in one
- * write.
+ * Buffer, so a tick's commands reach the socket in one write (when a large
+ * Buffer argument is passed by reference, as a few chunks the connection
+ * writes corked: one writev).
  *
  * Allocation: commands are written straight into a 64 KB slab (no
  * intermediate strings or Buffers per argument); the bytes handed to the
@@ -89,13 +89,20 @@ export class CommandWriter {
     return chunks;
   }
 
-  /** Makes room for `size` contiguous bytes after #pos, closing the current region into a chunk if a new slab is needed. */
+  /**
+   * Makes room for `size` contiguous bytes after #pos. When the slab is full,
+   * the batch so far moves to a new slab at least twice its size (copied once;
+   * amortised like a growing array), so a tick's commands stay one Buffer and
+   * one socket write however many there are.
+   */
   #reserve(size: number): void {
     if (this.#pos + size <= this.#slab.length) return;
-    if (this.#pos > this.#start) this.#chunks.push(this.#slab.subarray(this.#start, this.#pos));
-    this.#slab = Buffer.allocUnsafe(Math.max(this.#slabBytes, size));
+    const batch = this.#pos - this.#start;
+    const slab = Buffer.allocUnsafe(Math.max(this.#slabBytes, 2 * batch + size));
+    this.#slab.copy(slab, 0, this.#start, this.#pos);
+    this.#slab = slab;
     this.#start = 0;
-    this.#pos = 0;
+    this.#pos = batch;
   }
 
   #writeString(pos: number, value: string, bytes: number): number {

@@ -121,6 +121,16 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
     return this.#state === READY;
   }
 
+  /** Bytes received from the server so far (diagnostics; tests use it to catch a reply in the middle). */
+  get bytesReceived(): number {
+    return this.#socket?.bytesRead ?? 0;
+  }
+
+  /** True while writes are held back because the socket is over `maxBufferedBytes` (until it drains). */
+  get backedUp(): boolean {
+    return this.#blocked;
+  }
+
   /** Commands written (or held) and not yet answered. */
   get pending(): number {
     return this.#queue.length + this.#held.length;
@@ -295,17 +305,18 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
       for (const chunk of chunks) socket.write(chunk);
       socket.uncork();
     }
-    if (socket.writableLength >= this.#maxBuffered) this.#blocked = true;
+    // Hold further writes only while the socket has promised a 'drain' (so one comes to end the hold).
+    if (socket.writableNeedDrain && socket.writableLength >= this.#maxBuffered) this.#blocked = true;
+    else if (this.#owesDrain) {
+      this.#owesDrain = false;
+      this.emit('drain');
+    }
   }
 
   #drained(): void {
     if (!this.#blocked) return;
     this.#blocked = false;
     this.#write();
-    if (!this.#blocked && this.#owesDrain) {
-      this.#owesDrain = false;
-      this.emit('drain');
-    }
   }
 
   #read(chunk: Buffer): void {
@@ -313,7 +324,12 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
       this.#parser.feed(chunk);
     } catch (error) {
       if (!(error instanceof RespProtocolError)) throw error;
-      this.destroy(new ConnectionLostError(`${this.target} sent bytes that are not RESP; the connection was dropped`, { cause: error }));
+      const message = `${this.target} sent bytes that are not RESP (is it a Redis server?); the connection was dropped`;
+      this.destroy(
+        this.#state === CONNECTING
+          ? new ConnectError(this.target, message, { cause: error })
+          : new ConnectionLostError(message, { cause: error }),
+      );
     }
   }
 
