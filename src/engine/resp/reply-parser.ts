@@ -1,42 +1,8 @@
+import { copyOut, utf8 } from './buffer-slices.js';
+import type { ReplySink } from './reply-sink.js';
 import { RespErrorReply, RespProtocolError } from './resp-errors.js';
 
-/**
- * Where the parser delivers each complete top-level reply, in wire order. The
- * connection implements it with its own methods, so no closure is made per
- * reply. A sink method must not throw: the parser is in the middle of a chunk.
- */
-export interface ReplySink {
-  /**
-   * Asked once before each top-level reply that is not a push frame: should its
-   * strings be Buffers? (The connection answers from the head of its pending
-   * queue: `getBuffer` and friends want Buffers, everything else strings.)
-   */
-  wantsBuffers(): boolean;
-  /** A complete reply that is not an error and not a push. */
-  onReply(value: unknown): void;
-  /** A top-level error reply. */
-  onError(error: RespErrorReply): void;
-  /** A RESP3 push frame (pub/sub, client-side-caching invalidation, …); strings are always Buffers. */
-  onPush(frame: unknown[]): void;
-}
-
-/*
- * Value mapping, chosen to match what ioredis 6 returns with its defaults
- * (protocol 3, replyMapping 'legacy'), which is what redis-kit users get today,
- * so replies are the same shape over RESP2 and RESP3:
- *
- *   simple string `+`, bulk string `$`, verbatim `=` → string (Buffer when asked);
- *                                          verbatim without its `txt:` prefix
- *   double `,`                            → its text, like the bulk string RESP2 sent
- *   integer `:`                           → number
- *   big number `(`                        → string (always: it does not fit a number)
- *   boolean `#`                           → 1 / 0, as RESP2's integer reply
- *   null `_`, `$-1`, `*-1`                → null
- *   array `*`, set `~`, push `>`          → array
- *   map `%`                               → flat array [key, value, key, value …] (RESP2's shape)
- *   attribute `|`                         → dropped; the value it annotates is delivered
- *   error `-`, blob error `!`             → RespErrorReply (top level: onError; nested: in place)
- */
+export type { ReplySink } from './reply-sink.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -50,7 +16,7 @@ const BULK_STRING = 0;
 const BULK_VERBATIM = 1;
 const BULK_ERROR = 2;
 
-/** A bulk this large or larger is assembled in one Buffer as its chunks arrive, not re-parsed. */
+/** One open aggregate on the parse stack (reused from reply to reply, not allocated per aggregate). */
 interface Frame {
   kind: number;
   items: unknown[];
@@ -383,29 +349,3 @@ export class ReplyParser {
 }
 
 const EMPTY: unknown[] = [];
-
-type Slice = (this: Buffer, start: number, end: number) => string;
-/**
- * Buffer's own UTF-8 decoder, without toString()'s argument checks and
- * dispatch on the encoding name: about a quarter of the time spent on small
- * replies (measured in bench/resp-parser.ts). Undocumented but present in
- * every Node.js since 0.x; toString() is the fallback.
- */
-const nativeUtf8Slice = Reflect.get(Buffer.prototype, 'utf8Slice') as Slice | undefined;
-
-function utf8(buf: Buffer, start: number, end: number): string {
-  return nativeUtf8Slice === undefined ? buf.toString('utf8', start, end) : nativeUtf8Slice.call(buf, start, end);
-}
-
-/**
- * A Buffer holding bytes [start, stop) of a socket chunk. A view when the value
- * is most of the chunk (no copy: big values); a copy otherwise, so a small
- * value kept by the caller does not keep the whole chunk alive.
- */
-function copyOut(buf: Buffer, start: number, stop: number): Buffer {
-  const length = stop - start;
-  if (length * 2 >= buf.length) return buf.subarray(start, stop);
-  const out = Buffer.allocUnsafe(length);
-  buf.copy(out, 0, start, stop);
-  return out;
-}

@@ -4,60 +4,15 @@ import tls from 'node:tls';
 import { ClosedError, ConnectError, ConnectionLostError, type RedisKitError } from '../../errors.js';
 import { classifyError } from '../classify-error.js';
 import { CommandQueue, type RespCommand } from './command-queue.js';
+import { failPending } from './fail-pending.js';
 import { type CommandArg, CommandWriter } from './encode-command.js';
 import { handshake } from './handshake.js';
 import { PromiseCommand } from './promise-command.js';
 import { ReplyParser, type ReplySink } from './reply-parser.js';
+import type { PushListener, RespConnectionEvents, RespConnectionOptions } from './resp-connection-options.js';
 import { RespProtocolError, type RespErrorReply } from './resp-errors.js';
 
-/** Options of {@link RespConnection}. */
-export interface RespConnectionOptions {
-  /** Host name or address of the server. */
-  host: string;
-  /** TCP port of the server. */
-  port: number;
-  /** Connect with TLS (node:tls) using these options; plain TCP when absent. */
-  tls?: tls.ConnectionOptions | undefined;
-  /** ACL user name; `default` when only a password is given. */
-  username?: string | undefined;
-  /** Password (AUTH). Used during the handshake only and not kept afterwards. */
-  password?: string | undefined;
-  /** Database to SELECT after the handshake. Default 0 (no SELECT). */
-  db?: number | undefined;
-  /** Connection name shown by CLIENT LIST (`HELLO … SETNAME` / `CLIENT SETNAME`). */
-  name?: string | undefined;
-  /**
-   * 3 (default): `HELLO 3`, falling back to RESP2 when the server has no
-   * HELLO; 2: RESP2 only. Replies have the same shape either way.
-   */
-  protocol?: 2 | 3 | undefined;
-  /** Give up when TCP connect plus handshake take longer (ms). Default 10000. */
-  connectTimeoutMs?: number | undefined;
-  /**
-   * Backpressure bound (bytes): when what the socket has not yet sent passes
-   * it, `send()` returns false, writes are held back (they coalesce) and
-   * `'drain'` is emitted once the socket has caught up. Default 4 MiB.
-   */
-  maxBufferedBytes?: number | undefined;
-  /**
-   * When a tick's commands are written: `'microtask'` (default; queueMicrotask)
-   * or `'nextTick'` (process.nextTick). Both run before any I/O, so both
-   * coalesce what one tick issued; see docs/benchmarks.md for the measurement.
-   */
-  flushWith?: 'microtask' | 'nextTick' | undefined;
-}
-
-export interface RespConnectionEvents {
-  /** The handshake finished; commands flow. */
-  ready: [];
-  /** The socket is gone. `error` is why (undefined after a clean quit()). */
-  close: [error: RedisKitError | undefined];
-  /** `send()` returned false earlier and the socket has caught up. */
-  drain: [];
-}
-
-/** A listener of RESP3 push frames (invalidations, pub/sub on RESP3); strings are Buffers. */
-export type PushListener = (frame: unknown[]) => void;
+export type { PushListener, RespConnectionEvents, RespConnectionOptions } from './resp-connection-options.js';
 
 const CONNECTING = 0;
 const READY = 1;
@@ -102,7 +57,7 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
     this.#options = { ...options };
     this.target = `${options.host}:${options.port}`;
     this.#maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
-    this.#schedule = options.flushWith === 'nextTick' ? process.nextTick : queueMicrotask;
+    this.#schedule = options.flushWith === 'microtask' ? queueMicrotask : process.nextTick;
     const sink: ReplySink = {
       wantsBuffers: () => this.#queue.peek()?.buffers ?? false,
       onReply: (value) => this.#settle(value, undefined),
@@ -375,26 +330,12 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
     this.#closeReason = reason;
     this.#parser.reset();
     const queued = this.#queue.drain();
-    const written = queued.length - this.#unwritten;
-    const unsent = queued.slice(written).concat(this.#held);
+    const held = this.#held;
+    const unwritten = this.#unwritten;
     this.#held = [];
     this.#unwritten = 0;
     this.#writer.take();
-    if (written > 0) {
-      const lost =
-        reason instanceof ConnectionLostError
-          ? reason
-          : new ConnectionLostError(`the connection to ${this.target} closed with commands in flight; they may or may not have run`, {
-              cause: reason,
-            });
-      for (let i = 0; i < written; i++) (queued[i] as RespCommand).reject(lost);
-    }
-    if (unsent.length > 0) {
-      const closed = new ClosedError(`the connection to ${this.target} closed before the command was sent; it did not run`, {
-        cause: reason,
-      });
-      for (const command of unsent) command.reject(closed);
-    }
+    failPending(this.target, queued, unwritten, held, reason);
     this.emit('close', clean ? undefined : reason);
   }
 }
