@@ -151,6 +151,8 @@ async function endToEnd(): Promise<string[][]> {
       name: string;
       get(key: string): Promise<unknown>;
       set(key: string, v: string): Promise<unknown>;
+      /** Socket writes so far, when the client can tell. */
+      writes(): number | undefined;
       close(): Promise<void>;
     };
     const clients: (() => Promise<Client>)[] = [
@@ -161,6 +163,7 @@ async function endToEnd(): Promise<string[][]> {
           name: `RespConnection (flush: ${flushWith})`,
           get: (key) => c.call('GET', [key]),
           set: (key, v) => c.call('SET', [key, v]),
+          writes: () => c.socketWrites,
           close: () => c.quit(),
         };
       }),
@@ -171,6 +174,7 @@ async function endToEnd(): Promise<string[][]> {
           name: `ioredis 6${autoPipelining ? ', enableAutoPipelining' : ''}`,
           get: (key) => r.get(key),
           set: (key, v) => r.set(key, v),
+          writes: () => undefined,
           close: async () => {
             await r.quit();
           },
@@ -178,12 +182,16 @@ async function endToEnd(): Promise<string[][]> {
       }),
     ];
     for (const callers of [1, 50]) {
-      for (const open of clients) {
-        const all: number[] = [];
-        let name = '';
-        for (let round = 0; round < ROUNDS; round++) {
+      const all = clients.map((): number[] => []);
+      const perWrite = clients.map((): number[] => []);
+      const names: string[] = [];
+      // Rounds outermost, so the machine's noise spreads over every client alike.
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [i, open] of clients.entries()) {
           const client = await open();
-          name = client.name;
+          names[i] = client.name;
+          const writesBefore = client.writes();
+          n = 0;
           const result = await runCallers({
             callers,
             warmupMs: 200,
@@ -194,10 +202,18 @@ async function endToEnd(): Promise<string[][]> {
               return n % 2 === 0 ? client.get(key) : client.set(key, value);
             },
           });
-          all.push(result.ops / SECONDS);
+          all[i]?.push(result.ops / SECONDS);
+          const writesAfter = client.writes();
+          // Over the whole run (warm-up included): commands per socket write.
+          if (writesBefore !== undefined && writesAfter !== undefined) perWrite[i]?.push(n / Math.max(1, writesAfter - writesBefore));
           await client.close();
         }
-        rows.push([String(callers), name, formatOps(Math.max(...all)), all.map(formatOps).join(' / ')]);
+      }
+      for (const [i, name] of names.entries()) {
+        const ops = all[i] ?? [];
+        const writes = perWrite[i] ?? [];
+        const coalesced = writes.length === 0 ? '—' : (writes.reduce((a, b) => a + b, 0) / writes.length).toFixed(1);
+        rows.push([String(callers), name, formatOps(Math.max(...ops)), ops.map(formatOps).join(' / '), coalesced]);
         console.log(rows.at(-1)?.join(' | '));
       }
     }
@@ -242,6 +258,7 @@ async function main(): Promise<void> {
         { title: 'Client', align: 'left' },
         { title: 'ops/s', align: 'right' },
         { title: 'every round', align: 'right' },
+        { title: 'commands per socket write', align: 'right' },
       ],
       e2eRows,
     ),

@@ -33,10 +33,10 @@ export interface RespConnectionOptions {
   /**
    * When a tick's commands are written: `'nextTick'` (default;
    * process.nextTick) or `'microtask'` (queueMicrotask). Both run before any
-   * I/O. nextTick runs once the microtask queue is empty, so it also collects
-   * the commands of callers resumed by the same reply chunk (their `await`s
-   * are microtasks, some queued behind a microtask flush): measured 2x the
-   * throughput at 50 callers (docs/benchmarks.md, "Own engine: parser").
+   * I/O and coalesce what a tick issued equally (measured: docs/benchmarks.md,
+   * "Own engine: parser"); nextTick runs after the whole microtask queue, so
+   * commands issued after several awaits (the lanes' wrappers) still join the
+   * batch where a microtask flush queued earlier could split it.
    */
   flushWith?: 'microtask' | 'nextTick' | undefined;
 }

@@ -43,6 +43,7 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
   /** The last commands of the queue that are still in the writer (never reached the socket). */
   #unwritten = 0;
   #flushScheduled = false;
+  #socketWrites = 0;
   /** The socket is over the bound: hold writes until it drains. */
   #blocked = false;
   #owesDrain = false;
@@ -79,6 +80,11 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
   /** Bytes received from the server so far (diagnostics; tests use it to catch a reply in the middle). */
   get bytesReceived(): number {
     return this.#socket?.bytesRead ?? 0;
+  }
+
+  /** Socket writes made so far (commands ÷ writes is how well a tick's commands were coalesced). */
+  get socketWrites(): number {
+    return this.#socketWrites;
   }
 
   /** True while writes are held back because the socket is over `maxBufferedBytes` (until it drains). */
@@ -254,6 +260,7 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
     if (this.#blocked || socket === undefined || this.#state === CLOSED) return;
     const chunks = this.#writer.take();
     this.#unwritten = 0;
+    if (chunks.length > 0) this.#socketWrites++;
     if (chunks.length === 1) socket.write(chunks[0] as Buffer);
     else if (chunks.length > 1) {
       socket.cork();
