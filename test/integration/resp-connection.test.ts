@@ -200,6 +200,28 @@ describe('RespConnection against redis-server', () => {
     );
   });
 
+  it('holds commands sent before the handshake finished and writes them after it, in order', async () => {
+    const connection = new RespConnection({ host: server.host, port: server.port, username: 'alice', password: PASSWORD });
+    opened.push(connection);
+    const early = [connection.call('SET', ['early', '1']), connection.call('INCR', ['early']), connection.call('ACL', ['WHOAMI'])];
+    await connection.connect();
+    assert.deepStrictEqual(await Promise.all(early), ['OK', 2, 'alice'], 'they ran authenticated, after HELLO');
+  });
+
+  it('a server that accepts but never answers: connect() fails after connectTimeoutMs, held commands with ClosedError', async () => {
+    await server.pause();
+    try {
+      const connection = new RespConnection({ host: server.host, port: server.port, connectTimeoutMs: 300 });
+      opened.push(connection);
+      const held = connection.call('PING');
+      await assert.rejects(connection.connect(), (error: unknown) => error instanceof ConnectError && /timed out/.test(error.message));
+      await assert.rejects(held, ClosedError);
+      assert.equal(connection.pending, 0);
+    } finally {
+      await server.resume();
+    }
+  });
+
   it('destroy() fails every pending command at once: written ones ConnectionLostError, unsent ones ClosedError', async () => {
     const connection = await open(server);
     await server.pause();

@@ -244,6 +244,25 @@ describe('ReplyParser: replies split across chunks', () => {
     assert.equal((asString.value(0) as string[])[0], value.toString('utf8'));
   });
 
+  it('decodes large strings right whether pure ASCII (decoded as ASCII) or not (UTF-8), in one chunk or many', () => {
+    const ascii = `{"json":"${'a1'.repeat(5000)}"}`;
+    const unicode = `${'ü€'.repeat(3000)}😀`;
+    const wire = Buffer.concat([
+      encodeWire(bulk(ascii)),
+      encodeWire(bulk(unicode)),
+      encodeWire({ type: 'verbatim', format: 'txt', text: ascii }),
+    ]);
+    const expected = [
+      ['reply', ascii],
+      ['reply', unicode],
+      ['reply', ascii],
+    ];
+    assert.deepStrictEqual(parse([wire]).normalized(), expected);
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < wire.length; at += 777) pieces.push(wire.subarray(at, at + 777));
+    assert.deepStrictEqual(parse(pieces).normalized(), expected);
+  });
+
   it('hands a large bulk that arrived in one chunk over as a view (no copy), and copies small ones out', () => {
     const value = Buffer.alloc(200_000, 7);
     const chunk = Buffer.concat([b('$1\r\nx\r\n'), encodeWire({ type: 'bulk', bytes: value })]);
