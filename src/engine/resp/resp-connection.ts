@@ -24,6 +24,12 @@ const CLOSED = 3;
  * order, one socket write per tick, and replies are matched to them in order.
  * No reconnects and no timers per command: whoever owns the connection (a
  * lane, a lease) decides what a loss means and owns deadlines.
+ *
+ * Every command must get exactly one reply: the SUBSCRIBE family (answered by
+ * push frames on RESP3, by message arrays on RESP2), MONITOR and CLIENT REPLY
+ * OFF|SKIP would put the queue out of step. They are not checked here (it
+ * would cost every command a name comparison): the lanes refuse them before
+ * they get here, and the subscriber connection stays on ioredis for now.
  */
 export class RespConnection extends EventEmitter<RespConnectionEvents> {
   /** `host:port`, for messages; never credentials. */
