@@ -131,3 +131,143 @@ function parseInteger(text: string): number {
   if (!/^-?\d+$/.test(text)) throw new RespProtocolError(`invalid RESP integer ${JSON.stringify(text)}`);
   return Number(text);
 }
+
+/**
+ * A RESP2/RESP3 value together with its wire type, for tests that generate
+ * replies byte by byte (the product parser's tests). Strings are text; `bytes`
+ * is binary-safe content.
+ */
+export type RespWireValue =
+  | { type: 'simple'; text: string }
+  | { type: 'error'; text: string }
+  | { type: 'blobError'; text: string }
+  | { type: 'integer'; value: number }
+  | { type: 'bulk'; bytes: Buffer }
+  | { type: 'nullBulk' }
+  | { type: 'nullArray' }
+  | { type: 'null' }
+  | { type: 'double'; text: string }
+  | { type: 'boolean'; value: boolean }
+  | { type: 'bigNumber'; text: string }
+  | { type: 'verbatim'; format: string; text: string }
+  | { type: 'array' | 'set' | 'push'; items: RespWireValue[] }
+  | { type: 'map'; entries: [RespWireValue, RespWireValue][] }
+  | { type: 'attribute'; entries: [RespWireValue, RespWireValue][]; value: RespWireValue };
+
+const AGGREGATE_PREFIX = { array: '*', set: '~', push: '>' } as const;
+
+/** Encodes a {@link RespWireValue} exactly as a server would send it. */
+export function encodeWire(value: RespWireValue): Buffer {
+  const parts: Buffer[] = [];
+  encodeWireInto(value, parts);
+  return Buffer.concat(parts);
+}
+
+function encodeWireInto(value: RespWireValue, parts: Buffer[]): void {
+  const line = (text: string): void => {
+    parts.push(Buffer.from(`${text}\r\n`));
+  };
+  const blob = (prefix: string, bytes: Buffer): void => {
+    line(`${prefix}${bytes.length}`);
+    parts.push(bytes, CRLF);
+  };
+  switch (value.type) {
+    case 'simple':
+      line(`+${value.text}`);
+      return;
+    case 'error':
+      line(`-${value.text}`);
+      return;
+    case 'blobError':
+      blob('!', Buffer.from(value.text));
+      return;
+    case 'integer':
+      line(`:${value.value}`);
+      return;
+    case 'bulk':
+      blob('$', value.bytes);
+      return;
+    case 'nullBulk':
+      line('$-1');
+      return;
+    case 'nullArray':
+      line('*-1');
+      return;
+    case 'null':
+      line('_');
+      return;
+    case 'double':
+      line(`,${value.text}`);
+      return;
+    case 'boolean':
+      line(`#${value.value ? 't' : 'f'}`);
+      return;
+    case 'bigNumber':
+      line(`(${value.text}`);
+      return;
+    case 'verbatim':
+      blob('=', Buffer.from(`${value.format}:${value.text}`));
+      return;
+    case 'array':
+    case 'set':
+    case 'push':
+      line(`${AGGREGATE_PREFIX[value.type]}${value.items.length}`);
+      for (const item of value.items) encodeWireInto(item, parts);
+      return;
+    case 'map':
+    case 'attribute':
+      line(`${value.type === 'map' ? '%' : '|'}${value.entries.length}`);
+      for (const [k, v] of value.entries) {
+        encodeWireInto(k, parts);
+        encodeWireInto(v, parts);
+      }
+      if (value.type === 'attribute') encodeWireInto(value.value, parts);
+      return;
+  }
+}
+
+/**
+ * What redis-kit's reply parser must give for `value` (its documented mapping,
+ * the one ioredis 6 uses by default), in the form {@link normalizeReply}
+ * produces: error replies as `{ error: text }`. `buffers`: strings as Buffers.
+ */
+export function expectedReply(value: RespWireValue, buffers: boolean): unknown {
+  const text = (s: string): string | Buffer => (buffers ? Buffer.from(s) : s);
+  switch (value.type) {
+    case 'simple':
+    case 'double':
+      return text(value.text);
+    case 'error':
+    case 'blobError':
+      return { error: value.text };
+    case 'integer':
+      return value.value;
+    case 'bulk':
+      return buffers ? value.bytes : value.bytes.toString('utf8');
+    case 'nullBulk':
+    case 'nullArray':
+    case 'null':
+      return null;
+    case 'boolean':
+      return value.value ? 1 : 0;
+    case 'bigNumber':
+      return value.text;
+    case 'verbatim':
+      return text(value.text);
+    case 'array':
+    case 'set':
+    case 'push':
+      return value.items.map((item) => expectedReply(item, buffers));
+    case 'map':
+      return value.entries.flatMap(([k, v]) => [expectedReply(k, buffers), expectedReply(v, buffers)]);
+    case 'attribute':
+      return expectedReply(value.value, buffers);
+  }
+}
+
+/** Makes a parsed reply comparable with `deepStrictEqual`: error values become `{ error: message }`. */
+export function normalizeReply(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normalizeReply);
+  if (value instanceof Error) return { error: value.message };
+  return value;
+}
