@@ -37,7 +37,9 @@ export interface RedisKitPluginOwnOptions {
  * Fastify's own register options (`prefix`, `logLevel`, `logSerializers`) are
  * ignored: the plugin is not encapsulated; use `healthRoutes.prefix`.
  */
-export type RedisKitPluginOptions = CreateRedisOptions & RedisKitPluginOwnOptions;
+export type RedisKitPluginOptions =
+  | (CreateRedisOptions & Omit<RedisKitPluginOwnOptions, 'client'> & { client?: undefined })
+  | (Omit<RedisKitPluginOwnOptions, 'client'> & { client: RedisKit } & { [K in keyof CreateRedisOptions]?: never });
 
 export interface ResolvedPluginOptions {
   client: RedisKit | undefined;
