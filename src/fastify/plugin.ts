@@ -34,8 +34,10 @@ const plugin: FastifyPluginAsync<RedisKitPluginOptions> = async (app, options) =
     if (response === undefined) return this.server.redis.lease(fn, opts);
     return leaseForResponse(this.server.redis, response, fn, opts);
   });
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request and needs no promise.
+  app.addHook('onRequest', (request, reply, done) => {
     responses.set(request, reply.raw);
+    done();
   });
   // Routes registered after the plugin (here and in child contexts) answer 503 for "Redis unavailable".
   app.addHook('onRoute', (route) => {
