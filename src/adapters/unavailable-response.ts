@@ -1,4 +1,5 @@
 import { type RedisKit, RedisKitError, type RedisKitErrorCode, RedisUnavailableError } from '../index.js';
+import { isMemoryMode, probeIntervalMs } from './client-facts.js';
 
 /**
  * The codes the adapters answer with 503 + Retry-After: Redis could not be
@@ -42,7 +43,7 @@ export function unavailableBody(): UnavailableBody {
  * The breaker cannot close sooner than its next probe, so asking sooner is wasted.
  */
 export function retryAfterSeconds(redis: RedisKit | undefined): number {
-  const intervalMs = redis?.options.breakerProbeIntervalMs ?? 1000;
+  const intervalMs = redis === undefined ? 1000 : probeIntervalMs(redis);
   return Math.max(1, Math.ceil(intervalMs / 1000));
 }
 
@@ -62,6 +63,6 @@ export function optionalRedis(redis: RedisKit): RedisKit | null {
 
 function unavailableError(redis: RedisKit): RedisUnavailableError {
   return new RedisUnavailableError(
-    redis.options.mode === 'memory' ? 'REDIS_URL is memory://: there is no Redis server' : 'Redis is unavailable (circuit open)',
+    isMemoryMode(redis) ? 'REDIS_URL is memory://: there is no Redis server' : 'Redis is unavailable (circuit open)',
   );
 }

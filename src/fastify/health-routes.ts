@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { RedisKit } from '../index.js';
+import { isMemoryMode } from '../adapters/client-facts.js';
 import { sendUnavailable } from './unavailable-reply.js';
 
 /**
@@ -21,7 +22,7 @@ export function registerHealthRoutes(app: FastifyInstance, redis: RedisKit, pref
   app.get(`${prefix}/health/live`, async () => ({ status: 'live' }));
   // memory:// has no Redis to wait for: the services run on their fallbacks, so the app is ready.
   app.get(`${prefix}/health/ready`, async (_request, reply) => {
-    if (redis.options.mode === 'memory') return { status: 'ready', mode: 'memory' };
+    if (isMemoryMode(redis)) return { status: 'ready', mode: 'memory' };
     if (redis.isUnavailable) return sendUnavailable(reply, redis);
     return { status: 'ready' };
   });
