@@ -41,7 +41,7 @@ const plugin: FastifyPluginAsync<RedisKitPluginOptions> = async (app, options) =
   });
   // Routes registered after the plugin (here and in child contexts) answer 503 for "Redis unavailable".
   app.addHook('onRoute', (route) => {
-    route.handler = wrapHandler(route.handler, () => redis);
+    route.handler = wrapHandler(route.handler, redis);
   });
   if (resolved.healthPrefix !== undefined) registerHealthRoutes(app, redis, resolved.healthPrefix);
 

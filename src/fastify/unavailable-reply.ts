@@ -24,11 +24,11 @@ type Handler = RouteOptions['handler'];
  * only route handlers are covered, not errors thrown in the app's own hooks,
  * and routes registered before the plugin are not wrapped.
  */
-export function wrapHandler(handler: Handler, redis: () => RedisKit | undefined): Handler {
+export function wrapHandler(handler: Handler, redis: RedisKit): Handler {
   return function redisKitHandler(this: ThisParameterType<Handler>, request, reply) {
     const fallback = (error: unknown): FastifyReply => {
       if (!isRedisUnavailable(error) || reply.sent) throw error;
-      return sendUnavailable(reply, redis());
+      return sendUnavailable(reply, redis);
     };
     let result: unknown;
     try {
