@@ -54,6 +54,10 @@ async function appWith(options: Parameters<typeof redisKit>[1]): Promise<Fastify
       throw new Error('boom in the lease');
     }),
   );
+  // An encapsulated child context registered after the plugin: its routes are wrapped too.
+  await app.register(async (child) => {
+    child.get('/child/required', async (request) => ({ value: await request.redis().get('k') }));
+  });
   app.get('/other-error', async () => {
     throw new Error('not about Redis');
   });
@@ -85,7 +89,7 @@ describe('redis-kit/fastify: the three ways a route gets Redis', () => {
 
   it('decorates app.redis and answers through request.redis(), redisOptional() and lease()', async () => {
     assert.equal(typeof app.redis.get, 'function');
-    for (const url of ['/required', '/direct', '/lease']) {
+    for (const url of ['/required', '/direct', '/lease', '/child/required']) {
       const response = await app.inject(url);
       assert.deepEqual([response.statusCode, response.json()], [200, { value: 'v' }], url);
     }
@@ -120,7 +124,7 @@ describe('redis-kit/fastify: the three ways a route gets Redis', () => {
     await server.kill();
     try {
       await waitFor(() => app.redis.isUnavailable, { what: 'the breaker to open', timeoutMs: 10_000 });
-      for (const url of ['/required', '/sync-required', '/direct', '/ops/health/ready']) {
+      for (const url of ['/required', '/sync-required', '/direct', '/child/required', '/ops/health/ready']) {
         assertUnavailableReply(await app.inject(url), server);
       }
       assert.deepEqual((await app.inject('/optional')).json(), { degraded: true });
