@@ -4,8 +4,15 @@ import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import express, { type ErrorRequestHandler } from 'express';
-import { redisErrorHandler, redisKit } from '../../src/express/index.js';
-import { type RedisKit, RedisUnavailableError } from '../../src/index.js';
+import { isRedisUnavailable, redisErrorHandler, redisKit, retryAfterSeconds, unavailableBody } from '../../src/express/index.js';
+import {
+  CommandTimeoutError,
+  ConnectError,
+  ConnectionLostError,
+  type RedisKit,
+  RedisUnavailableError,
+  SessionUnavailableError,
+} from '../../src/index.js';
 import { type RedisServer, startRedis, waitFor, withTimeout } from '../helpers/index.js';
 import { kitFor } from '../helpers/kit.js';
 
@@ -146,5 +153,34 @@ describe('redis-kit/express: middleware and error handler in a real Express 5 ap
     await waitFor(() => !redis.isUnavailable, { what: 'the breaker to close', timeoutMs: 10_000 });
     const reply = await get('/required');
     assert.deepEqual([reply.status, JSON.parse(reply.text)], [200, { value: 'v' }]);
+  });
+});
+
+describe('redis-kit adapters: what counts as "Redis unavailable"', () => {
+  it('the breaker, no connection and the session store are; a lost connection and a timeout are not', () => {
+    assert.equal(isRedisUnavailable(new RedisUnavailableError('circuit open')), true);
+    assert.equal(isRedisUnavailable(new ConnectError('127.0.0.1:1', 'connection refused')), true);
+    assert.equal(isRedisUnavailable(new SessionUnavailableError({ cause: new Error('down') })), true);
+    // Their command may have run: a 503 with Retry-After would invite repeating a write.
+    assert.equal(isRedisUnavailable(new ConnectionLostError('lost')), false);
+    assert.equal(isRedisUnavailable(new CommandTimeoutError('get', 100)), false);
+    assert.equal(isRedisUnavailable(new Error('ERR_REDIS_UNAVAILABLE')), false);
+    assert.equal(isRedisUnavailable({ code: 'ERR_REDIS_UNAVAILABLE' }), false);
+  });
+
+  it('Retry-After is the probe interval rounded up to seconds, at least 1; the body names no host', async () => {
+    const cases: Array<[number, number]> = [
+      [50, 1],
+      [1000, 1],
+      [1001, 2],
+      [2500, 3],
+    ];
+    for (const [breakerProbeIntervalMs, seconds] of cases) {
+      // Nothing connects until first use, so no server is needed to read the options.
+      await using redis = kitFor({ url: 'redis://127.0.0.1:6379' }, { breakerProbeIntervalMs });
+      assert.equal(retryAfterSeconds(redis), seconds, `${breakerProbeIntervalMs} ms`);
+    }
+    assert.equal(retryAfterSeconds(undefined), 1);
+    assert.deepEqual(Object.keys(unavailableBody().error), ['code', 'message']);
   });
 });

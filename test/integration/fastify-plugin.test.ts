@@ -4,16 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { redisKit } from '../../src/fastify/plugin.js';
-import { isRedisUnavailable, retryAfterSeconds, unavailableBody } from '../../src/adapters/unavailable-response.js';
-import {
-  CommandTimeoutError,
-  ConfigError,
-  ConnectError,
-  ConnectionLostError,
-  type RedisKit,
-  RedisUnavailableError,
-  SessionUnavailableError,
-} from '../../src/index.js';
+import { ConfigError, type RedisKit } from '../../src/index.js';
 import { type RedisServer, startRedis, waitFor, withTimeout } from '../helpers/index.js';
 import { kitFor, settle } from '../helpers/kit.js';
 
@@ -281,34 +272,5 @@ describe('redis-kit/fastify: ownership, close deadline, options', () => {
     } finally {
       await app.close();
     }
-  });
-});
-
-describe('redis-kit adapters: what counts as "Redis unavailable"', () => {
-  it('the breaker, no connection and the session store are; a lost connection and a timeout are not', () => {
-    assert.equal(isRedisUnavailable(new RedisUnavailableError('circuit open')), true);
-    assert.equal(isRedisUnavailable(new ConnectError('127.0.0.1:1', 'connection refused')), true);
-    assert.equal(isRedisUnavailable(new SessionUnavailableError({ cause: new Error('down') })), true);
-    // Their command may have run: a 503 with Retry-After would invite repeating a write.
-    assert.equal(isRedisUnavailable(new ConnectionLostError('lost')), false);
-    assert.equal(isRedisUnavailable(new CommandTimeoutError('get', 100)), false);
-    assert.equal(isRedisUnavailable(new Error('ERR_REDIS_UNAVAILABLE')), false);
-    assert.equal(isRedisUnavailable({ code: 'ERR_REDIS_UNAVAILABLE' }), false);
-  });
-
-  it('Retry-After is the probe interval rounded up to seconds, at least 1; the body names no host', async () => {
-    const cases: Array<[number, number]> = [
-      [50, 1],
-      [1000, 1],
-      [1001, 2],
-      [2500, 3],
-    ];
-    for (const [breakerProbeIntervalMs, seconds] of cases) {
-      // Nothing connects until first use, so no server is needed to read the options.
-      await using redis = kitFor({ url: 'redis://127.0.0.1:6379' }, { breakerProbeIntervalMs });
-      assert.equal(retryAfterSeconds(redis), seconds, `${breakerProbeIntervalMs} ms`);
-    }
-    assert.equal(retryAfterSeconds(undefined), 1);
-    assert.deepEqual(Object.keys(unavailableBody().error), ['code', 'message']);
   });
 });
