@@ -98,7 +98,8 @@ export interface RedisKitOptions {
    * SELECT. Env `REDIS_MAX_CONNECTIONS`. Integer 5 to 200. Default 50.
    *
    * Pitfall: this is per client and per node. A client holds up to
-   * lanes + maxConnections + 1 (subscriber) connections to each node; size the
+   * lanes + maxConnections + 1 subscriber + 1 invalidation (near-cache)
+   * connections to each node (`stats().connections.maxPerNode`); size the
    * server's `maxclients` across every process.
    */
   maxConnections?: number;
@@ -224,7 +225,10 @@ export interface RedisKitOptions {
    * while the breaker is open; attempts still back off with jitter up to
    * {@link RedisKitOptions.retryMaxDelayMs}, which wins if it is smaller.
    * Before the breaker opens, reconnects start at 50 ms so a blip is
-   * recovered from quickly. Env `REDIS_BREAKER_PROBE_INTERVAL` in seconds,
+   * recovered from quickly. While the breaker is open with lanes still
+   * connected (a server refusing new connections), a PING over a ready lane
+   * runs at this interval too, so an open breaker can always close.
+   * Env `REDIS_BREAKER_PROBE_INTERVAL` in seconds,
    * 0.05 to 60. Default 1000 ms.
    */
   breakerProbeIntervalMs?: number;

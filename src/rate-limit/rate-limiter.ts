@@ -184,7 +184,7 @@ export class RateLimiter extends Lifecycle {
  *
  * ```ts
  * const limiter = createRateLimiter(redis, { limit: 100, windowMs: 60_000 });
- * const result = await limiter.consume(req.ip);
+ * const result = await limiter.consume(req.ip ?? 'unknown'); // @types/express 5: req.ip may be undefined
  * res.set(limiter.headers(result));
  * if (!result.allowed) return res.status(429).end();
  * ```

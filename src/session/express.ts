@@ -20,7 +20,7 @@ export interface ExpressSessionModule<Base extends abstract new () => object> {
   Store: Base;
 }
 
-type EventEmitterClass = new () => object;
+type EventEmitterClass = abstract new () => object;
 
 // One subclass per express-session Store class (normally one per process), made on first use.
 const adapters = new WeakMap<object, new (store: SessionStore, options?: SessionAdapterOptions) => ExpressStoreMethods>();
@@ -54,7 +54,7 @@ export function expressSessionStore<Base extends abstract new () => object>(
 ): InstanceType<Base> & ExpressStoreMethods {
   let Adapter = adapters.get(session.Store);
   if (Adapter === undefined) {
-    Adapter = adapterClass(session.Store as unknown as EventEmitterClass);
+    Adapter = adapterClass(session.Store);
     adapters.set(session.Store, Adapter);
   }
   return new Adapter(store, options) as InstanceType<Base> & ExpressStoreMethods;
