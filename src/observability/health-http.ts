@@ -1,4 +1,3 @@
-import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { isMemoryMode } from '../adapters/client-facts.js';
 import { retryAfterSeconds, unavailableBody } from '../adapters/unavailable-response.js';
 import type { RedisKit } from '../index.js';
@@ -64,25 +63,40 @@ export interface HealthResponse {
 const NO_STORE = { 'cache-control': 'no-store' };
 
 /**
- * The event loop's responsiveness: the longest delay of a 10 ms timer since
- * the last sample. The histogram's timer is unref'd: it never holds the process open.
+ * The event loop's responsiveness: the longest lateness of a 20 ms timer
+ * since the last sample. A timer of its own rather than
+ * `perf_hooks.monitorEventLoopDelay`: that histogram's `reset()` also forgets
+ * the previous tick, so a block right after a sample went unseen. The timer
+ * is unref'd: it never holds the process open.
  */
 export class LoopLagMonitor {
-  readonly #histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  static readonly intervalMs = 20;
+  #last = performance.now();
+  #maxLagMs = 0;
+  readonly #timer: NodeJS.Timeout;
 
   constructor() {
-    this.#histogram.enable();
+    this.#timer = setInterval(() => this.#tick(), LoopLagMonitor.intervalMs);
+    this.#timer.unref();
   }
 
-  /** The longest lag since the previous call, ms; resets the window. */
+  /** The longest lag since the previous call, ms; starts a new window. */
   sampleMs(): number {
-    const maxMs = this.#histogram.count === 0 ? 0 : this.#histogram.max / 1e6;
-    this.#histogram.reset();
-    return maxMs;
+    this.#tick();
+    const maxLagMs = this.#maxLagMs;
+    this.#maxLagMs = 0;
+    return maxLagMs;
   }
 
   close(): void {
-    this.#histogram.disable();
+    clearInterval(this.#timer);
+  }
+
+  #tick(): void {
+    const now = performance.now();
+    // A tick that comes late by more than its interval is time the loop could not run anything.
+    this.#maxLagMs = Math.max(this.#maxLagMs, now - this.#last - LoopLagMonitor.intervalMs);
+    this.#last = now;
   }
 }
 
