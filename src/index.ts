@@ -1,6 +1,10 @@
 export { RedisClient } from './client/client.js';
 export { createRedis, RedisKit } from './services/redis-kit.js';
 export type { ClientEvents, CloseOptions, CreateRedisOptions, LeaseOptions, SendOptions } from './client/types.js';
+export type { HealthOptions } from './client/types.js';
+export type { CheckStatus, HealthCheckName, HealthChecks, HealthReport, HealthSummary, HealthWarning } from './observability/health.js';
+export { healthSummary } from './observability/health.js';
+export type { LatencyClass, LatencyThresholdsMs } from './observability/latency-class.js';
 export type { ClientState, ClientStats } from './client/stats.js';
 export type { ConnectReport } from './client/connect-report.js';
 export type { LifecycleState } from './lifecycle/lifecycle.js';

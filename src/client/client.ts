@@ -2,7 +2,7 @@ import { callSafely } from '../lifecycle/call-safely.js';
 import { Lifecycle } from '../lifecycle/lifecycle.js';
 import { type ClientState, type ClientStats, CommandStats, collectStats } from './stats.js';
 import type { LeaseOptions } from '../lease/lease-options.js';
-import type { ClientEvents, CreateRedisOptions, SendOptions } from './types.js';
+import type { ClientEvents, CreateRedisOptions, HealthOptions, SendOptions } from './types.js';
 import { isBlocking, laneBatchRefusal, laneRefusal } from '../commands/command-table.js';
 import { installCommands } from '../commands/install-commands.js';
 import { timeoutRefusal } from '../commands/timeout-option.js';
@@ -16,6 +16,8 @@ import type { LaneCommands } from './lane-commands.js';
 import type { BatchCommand, BatchReplies } from '../engine/engine.js';
 import { ClosedError, NotAllowedError, RedisKitError, RedisUnavailableError } from '../errors.js';
 import { type HealthReport, checkHealth } from '../observability/health.js';
+import { serviceFacts } from '../observability/health-services.js';
+import { resolveLatencyThresholds } from '../observability/latency-class.js';
 import { kConnectionFactory, kOwnedResourceCount, kOwnResource, type OwnedResource } from './internal.js';
 import type { Lease, LeaseContext, LeasedConnection } from '../lease/leased-connection.js';
 import { runLease } from '../lease/run-lease.js';
@@ -177,16 +179,35 @@ export class RedisClient extends Lifecycle<ClientEvents> {
   }
 
   /**
-   * Whether Redis answers now: a PING under `timeoutMs` (default 1000). A
-   * Redis failure never rejects: it is reported in the result, with its
-   * error code. A bad argument is a programming error and does reject: a
-   * `timeoutMs` that is not a finite number ≥ 0 (NaN, Infinity, a string)
-   * with InvalidArgumentError, since it would remove the PING's deadline.
+   * The health report: whether Redis answers (a PING), its latency class,
+   * the client's connections, and with `deep: true` the server's facts from
+   * INFO and a SET/GET/DEL of a throwaway key; plus warnings saying what to
+   * do. Each check is bounded by `timeoutMs` (default 1000). A Redis failure
+   * never rejects: it is reported in the result, with its error code. A bad
+   * argument is a programming error and does reject with
+   * InvalidArgumentError: a `timeoutMs` that is not a finite number ≥ 0, or
+   * bad `latencyThresholdsMs`.
    */
-  health(options: { timeoutMs?: number } = {}): Promise<HealthReport> {
+  health(options: HealthOptions = {}): Promise<HealthReport> {
     const badTimeout = timeoutRefusal('timeoutMs', options.timeoutMs);
     if (badTimeout !== undefined) return Promise.reject(badTimeout);
-    return checkHealth(this, this.#factory?.target ?? 'memory (in-process)', options.timeoutMs ?? 1000);
+    let thresholds: ReturnType<typeof resolveLatencyThresholds>;
+    try {
+      thresholds = resolveLatencyThresholds(options.latencyThresholdsMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const services = serviceFacts(this.#resources);
+    return checkHealth(
+      this,
+      {
+        target: this.#factory?.target ?? 'memory (in-process)',
+        memoryMode: this.options.mode === 'memory',
+        cacheEnabled: services.cacheEnabled,
+        subscribers: services.subscribers,
+      },
+      { deep: options.deep ?? false, timeoutMs: options.timeoutMs ?? 1000, thresholds },
+    );
   }
 
   /**

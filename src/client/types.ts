@@ -1,5 +1,6 @@
 import type { RedisKitOptions } from '../config/options.js';
 import type { RedisKitError } from '../errors.js';
+import type { LatencyThresholdsMs } from '../observability/latency-class.js';
 import type { Clock } from '../pool/clock.js';
 export type { LeaseOptions } from '../lease/lease-options.js';
 export type { CloseOptions } from '../lifecycle/lifecycle.js';
@@ -27,4 +28,19 @@ export interface ClientEvents {
   ready: [];
   /** The breaker opened: commands now fail at once. `error` says why (never contains secrets). */
   unavailable: [error: RedisKitError];
+}
+
+/** Options of `client.health()`. */
+export interface HealthOptions {
+  /**
+   * Also read the server's facts (INFO) and run a SET/GET/DEL of a
+   * throwaway key (`redis-kit:health:<random>` under the key prefix, with a
+   * short PX TTL). Costs a few commands: keep it off for frequent probes.
+   * Default false.
+   */
+  deep?: boolean;
+  /** Deadline of each check, ms: a finite number ≥ 0. Default 1000. */
+  timeoutMs?: number;
+  /** Upper bounds of the PING latency classes; see {@link LatencyThresholdsMs}. Default 1 / 5 / 20 / 100 ms. */
+  latencyThresholdsMs?: LatencyThresholdsMs;
 }

@@ -1,29 +1,35 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RedisKit } from '../index.js';
-import { isMemoryMode } from '../adapters/client-facts.js';
-import { sendUnavailable } from './unavailable-reply.js';
+import {
+  DEBUG_CHECK_SEGMENTS,
+  debugResponse,
+  type HealthResponse,
+  LoopLagMonitor,
+  liveResponse,
+  type ResolvedHealthRoutes,
+  readyResponse,
+  summaryResponse,
+} from '../observability/health-http.js';
 
 /**
- * `/health`, `/health/live`, `/health/ready` under `prefix`. Kept small on
- * purpose: the health report itself belongs to the client.
+ * `/health`, `/health/live`, `/health/ready` under `prefix`, and with
+ * `debug` the `/debug/health/redis` routes. The answers themselves are in
+ * observability/health-http.ts, shared with Express.
  */
-export function registerHealthRoutes(app: FastifyInstance, redis: RedisKit, prefix: string): void {
-  // A summary of redis.health() without `target`: a public route must not name the host.
-  app.get(`${prefix}/health`, async () => {
-    const report = await redis.health();
-    return {
-      status: report.status,
-      breaker: report.breaker,
-      ...(report.latencyMs === undefined ? {} : { latencyMs: report.latencyMs }),
-      ...(report.error === undefined ? {} : { error: { code: report.error.code } }),
-      pool: report.pool,
-    };
-  });
-  app.get(`${prefix}/health/live`, async () => ({ status: 'live' }));
-  // memory:// has no Redis to wait for: the services run on their fallbacks, so the app is ready.
-  app.get(`${prefix}/health/ready`, async (_request, reply) => {
-    if (isMemoryMode(redis)) return { status: 'ready', mode: 'memory' };
-    if (redis.isUnavailable) return sendUnavailable(reply, redis);
-    return { status: 'ready' };
-  });
+export function registerHealthRoutes(app: FastifyInstance, redis: RedisKit, options: ResolvedHealthRoutes): void {
+  const { prefix } = options;
+  const monitor = new LoopLagMonitor();
+  app.addHook('onClose', async () => monitor.close());
+  app.get(`${prefix}/health`, async (_request, reply) => send(reply, await summaryResponse(redis)));
+  app.get(`${prefix}/health/live`, async (_request, reply) => send(reply, liveResponse(monitor, options.liveMaxLagMs)));
+  app.get(`${prefix}/health/ready`, async (_request, reply) => send(reply, readyResponse(redis)));
+  if (!options.debug) return;
+  app.get(`${prefix}/debug/health/redis`, async (_request, reply) => send(reply, await debugResponse(redis)));
+  for (const segment of DEBUG_CHECK_SEGMENTS) {
+    app.get(`${prefix}/debug/health/redis/${segment}`, async (_request, reply) => send(reply, await debugResponse(redis, segment)));
+  }
+}
+
+function send(reply: FastifyReply, response: HealthResponse): FastifyReply {
+  return reply.code(response.statusCode).headers(response.headers).send(response.body);
 }

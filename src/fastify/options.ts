@@ -1,10 +1,7 @@
 import { type ConfigIssue, ConfigError, type CreateRedisOptions, type RedisKit } from '../index.js';
+import { type HealthRoutesOptions, type ResolvedHealthRoutes, resolveHealthRoutes } from '../observability/health-http.js';
 
-/** Where the health routes go. */
-export interface HealthRoutesOptions {
-  /** Path prefix, e.g. `'/internal'` gives `/internal/health`. Default `''`. */
-  prefix?: string;
-}
+export type { HealthRoutesOptions } from '../observability/health-http.js';
 
 /** The plugin's own options; see {@link RedisKitPluginOptions}. */
 export interface RedisKitPluginOwnOptions {
@@ -22,9 +19,12 @@ export interface RedisKitPluginOwnOptions {
    */
   closeDeadlineMs?: number;
   /**
-   * Registers `GET {prefix}/health` (summary, no host), `{prefix}/health/live`
-   * (always 200) and `{prefix}/health/ready` (503 while Redis is unavailable;
-   * 200 with `memory://`). Default `false`.
+   * Registers `GET {prefix}/health` (summary: status and each check's
+   * status, no host; 503 while Redis does not answer), `{prefix}/health/live`
+   * (503 when the event loop was blocked longer than `liveMaxLagMs`) and
+   * `{prefix}/health/ready` (503 while Redis is unavailable; 200 with
+   * `memory://`); with `{ debug: true }` also `{prefix}/debug/health/redis`
+   * and its per-check routes (server facts: protect them). Default `false`.
    */
   healthRoutes?: boolean | HealthRoutesOptions;
 }
@@ -45,7 +45,7 @@ export interface ResolvedPluginOptions {
   client: RedisKit | undefined;
   clientOptions: CreateRedisOptions;
   closeDeadlineMs: number;
-  healthPrefix: string | undefined;
+  health: ResolvedHealthRoutes | undefined;
 }
 
 const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers']);
@@ -68,18 +68,8 @@ export function resolvePluginOptions(options: RedisKitPluginOptions): ResolvedPl
   if (!Number.isInteger(closeDeadlineMs) || closeDeadlineMs < 0 || closeDeadlineMs > 600_000) {
     issues.push({ name: 'fastify.closeDeadlineMs', received: String(closeDeadlineMs), expected: 'a whole number of ms from 0 to 600,000' });
   }
-  const healthPrefix = resolveHealthPrefix(healthRoutes, issues);
+  const health =
+    healthRoutes === false ? undefined : resolveHealthRoutes(healthRoutes === true ? {} : healthRoutes, issues, 'fastify.healthRoutes');
   if (issues.length > 0) throw new ConfigError(issues);
-  return { client, clientOptions: clientOptions as CreateRedisOptions, closeDeadlineMs, healthPrefix };
-}
-
-function resolveHealthPrefix(healthRoutes: boolean | HealthRoutesOptions, issues: ConfigIssue[]): string | undefined {
-  if (healthRoutes === false) return undefined;
-  if (healthRoutes === true) return '';
-  const prefix = healthRoutes.prefix ?? '';
-  if (typeof prefix !== 'string' || (prefix !== '' && !prefix.startsWith('/'))) {
-    issues.push({ name: 'fastify.healthRoutes.prefix', received: String(prefix), expected: "'' or a path starting with '/'" });
-    return undefined;
-  }
-  return prefix.replace(/\/+$/, '');
+  return { client, clientOptions: clientOptions as CreateRedisOptions, closeDeadlineMs, health };
 }

@@ -43,7 +43,7 @@ const plugin: FastifyPluginAsync<RedisKitPluginOptions> = async (app, options) =
   app.addHook('onRoute', (route) => {
     route.handler = wrapHandler(route.handler, redis);
   });
-  if (resolved.healthPrefix !== undefined) registerHealthRoutes(app, redis, resolved.healthPrefix);
+  if (resolved.health !== undefined) registerHealthRoutes(app, redis, resolved.health);
 
   // Close what we created, never what we were handed.
   if (owned) {

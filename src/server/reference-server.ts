@@ -5,7 +5,7 @@ import type { RedisClient } from '../client/client.js';
  * The reference service, as small as it is for now: health endpoints that
  * say whether Redis answers. It keeps serving while Redis is down.
  *
- * - `GET /health`: 200 with the health report (`status: ok | degraded`).
+ * - `GET /health`: 200 with the health report (`status: healthy | degraded | unhealthy`).
  * - `GET /health/live`: 200 while the process runs.
  * - `GET /health/ready`: 200 when Redis answers, 503 when it does not.
  */
@@ -26,7 +26,7 @@ async function route(redis: RedisClient, request: IncomingMessage, response: Ser
     case '/health':
     case '/health/ready': {
       const report = await redis.health();
-      const code = path === '/health/ready' && report.status !== 'ok' ? 503 : 200;
+      const code = path === '/health/ready' && report.status === 'unhealthy' ? 503 : 200;
       return send(response, code, report);
     }
     default:
