@@ -2,6 +2,7 @@
 import './types.js';
 
 export { redisErrorHandler } from './error-handler.js';
+export { metricsHandler } from './metrics-handler.js';
 export { redisKit } from './middleware.js';
 export type { RequestLeaseOptions } from '../adapters/response-lease.js';
 export { isRedisUnavailable, retryAfterSeconds, unavailableBody, type UnavailableBody } from '../adapters/unavailable-response.js';
