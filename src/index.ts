@@ -13,7 +13,17 @@ export type { HostPort, RedisKitOptions, RedisMode, ResolvedConfig, ResolvedMode
 export * from './errors.js';
 export type { Lease } from './lease/leased-connection.js';
 export { channelNames } from './observability/channels.js';
-export type { BreakerEvent, CommandEvent, ConnectionEvent, LeaseEvent } from './observability/channels.js';
+export type {
+  BreakerEvent,
+  CacheOutcome,
+  CacheResultEvent,
+  CommandEvent,
+  ConnectionEvent,
+  LeaseEvent,
+  PubSubMessageEvent,
+  PubSubResubscribedEvent,
+  RateLimitDecisionEvent,
+} from './observability/channels.js';
 export type { ChainablePipeline } from './commands/pipeline.js';
 export { Script } from './commands/script.js';
 export type { ScriptDefinition } from './commands/script.js';

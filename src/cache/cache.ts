@@ -70,7 +70,7 @@ export class Cache<V = unknown> extends Lifecycle<CacheEvents> {
     const layout = new KeyLayout(resolved.namespace);
     const memory = new MemoryStore(resolved.memory);
     const store = new RedisStore(redis, resolved.codec.binary);
-    const counters = new CacheCounters();
+    const counters = new CacheCounters(resolved.namespace);
     const nearOptions = redis.options.mode === 'memory' ? undefined : resolved.nearCache;
     if (nearOptions !== undefined && redis.options.mode === 'cluster') {
       refuseNearCacheInCluster();
@@ -130,15 +130,18 @@ export class Cache<V = unknown> extends Lifecycle<CacheEvents> {
     if (near !== undefined) {
       counters.hits++;
       counters.nearHits++;
+      counters.published('near-hit');
       return near.value;
     }
     const hit = await this.#core.read(dataKey, false);
     if (hit === undefined) {
       counters.misses++;
+      counters.published('miss');
       return undefined;
     }
     counters.hits++;
     if (hit.source === 'memory') counters.fallbackHits++;
+    counters.published(hit.source === 'memory' ? 'fallback-hit' : 'hit');
     return hit.value;
   }
 
@@ -224,7 +227,9 @@ export class Cache<V = unknown> extends Lifecycle<CacheEvents> {
       const counters = this.#core.counters;
       counters.hits++;
       counters.nearHits++;
-      if (request.staleWhileRevalidateMs > 0 && near.redisExpiresAt - now <= request.staleWhileRevalidateMs) {
+      const stale = request.staleWhileRevalidateMs > 0 && near.redisExpiresAt - now <= request.staleWhileRevalidateMs;
+      counters.published('near-hit', stale);
+      if (stale) {
         counters.staleHits++;
         this.#loader.refresh(request);
       }

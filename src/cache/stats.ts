@@ -1,3 +1,5 @@
+import { type CacheOutcome, channels } from '../observability/channels.js';
+
 /** What a cache did since it was created. Counters only grow. */
 export interface CacheStats {
   /** Reads that found a value, from any tier (near-cache, Redis, memory). */
@@ -52,6 +54,17 @@ export class CacheCounters {
   refreshes = 0;
   errors = 0;
   decodeErrors = 0;
+  /** The cache's namespace, the label of what {@link published} tells the diagnostics channel. */
+  readonly #namespace: string;
+
+  constructor(namespace: string) {
+    this.#namespace = namespace;
+  }
+
+  /** Tells `redis-kit:cache:result` how a read ended; costs one property read while nobody listens. */
+  published(outcome: CacheOutcome, stale = false): void {
+    if (channels.cacheResult.hasSubscribers) channels.cacheResult.publish({ namespace: this.#namespace, outcome, stale });
+  }
 
   snapshot(gauges: Pick<CacheStats, 'usingFallback' | 'memory' | 'nearCache'>): CacheStats {
     const reads = this.hits + this.misses;

@@ -91,10 +91,12 @@ export class WrapLoader<V> {
     const counters = this.#core.counters;
     if (result.source === undefined) {
       counters.misses++;
+      counters.published('miss');
     } else {
       counters.hits++;
       if (result.source === 'memory') counters.fallbackHits++;
       if (result.stale) counters.staleHits++;
+      counters.published(result.source === 'memory' ? 'fallback-hit' : 'hit', result.stale);
     }
     return result.value;
   }

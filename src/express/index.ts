@@ -2,6 +2,7 @@
 import './types.js';
 
 export { redisErrorHandler } from './error-handler.js';
+export { metricsHandler } from './metrics-handler.js';
 export { redisKit } from './middleware.js';
 export { redisHealthRouter } from './health-router.js';
 export type { HealthRoutesOptions } from '../observability/health-http.js';

@@ -3,6 +3,12 @@ import { type HealthRoutesOptions, type ResolvedHealthRoutes, resolveHealthRoute
 
 export type { HealthRoutesOptions } from '../observability/health-http.js';
 
+/** Where the metrics route goes. */
+export interface MetricsRouteOptions {
+  /** The route's path, starting with '/'. Default `'/metrics'`. */
+  path?: string;
+}
+
 /** The plugin's own options; see {@link RedisKitPluginOptions}. */
 export interface RedisKitPluginOwnOptions {
   /**
@@ -27,6 +33,12 @@ export interface RedisKitPluginOwnOptions {
    * and its per-check routes (server facts: protect them). Default `false`.
    */
   healthRoutes?: boolean | HealthRoutesOptions;
+  /**
+   * Registers `GET /metrics` (or `{ path }`): the Prometheus text exposition
+   * of `createMetrics(redis)` (redis-kit/metrics), with its content type. The
+   * plugin closes those metrics when the app closes. Default `false`.
+   */
+  metrics?: boolean | MetricsRouteOptions;
 }
 
 /**
@@ -46,13 +58,14 @@ export interface ResolvedPluginOptions {
   clientOptions: CreateRedisOptions;
   closeDeadlineMs: number;
   health: ResolvedHealthRoutes | undefined;
+  metricsPath: string | undefined;
 }
 
 const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers']);
 
 /** Splits the plugin's options from the client's and checks the plugin's own. */
 export function resolvePluginOptions(options: RedisKitPluginOptions): ResolvedPluginOptions {
-  const { client, closeDeadlineMs = 5000, healthRoutes = false, ...rest } = options;
+  const { client, closeDeadlineMs = 5000, healthRoutes = false, metrics = false, ...rest } = options;
   const issues: ConfigIssue[] = [];
   const clientOptions: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(rest)) {
@@ -70,6 +83,18 @@ export function resolvePluginOptions(options: RedisKitPluginOptions): ResolvedPl
   }
   const health =
     healthRoutes === false ? undefined : resolveHealthRoutes(healthRoutes === true ? {} : healthRoutes, issues, 'fastify.healthRoutes');
+  const metricsPath = resolveMetricsPath(metrics, issues);
   if (issues.length > 0) throw new ConfigError(issues);
-  return { client, clientOptions: clientOptions as CreateRedisOptions, closeDeadlineMs, health };
+  return { client, clientOptions: clientOptions as CreateRedisOptions, closeDeadlineMs, health, metricsPath };
+}
+
+function resolveMetricsPath(metrics: boolean | MetricsRouteOptions, issues: ConfigIssue[]): string | undefined {
+  if (metrics === false) return undefined;
+  if (metrics === true) return '/metrics';
+  const path = metrics.path ?? '/metrics';
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    issues.push({ name: 'fastify.metrics.path', received: String(path), expected: "a path starting with '/'" });
+    return undefined;
+  }
+  return path;
 }

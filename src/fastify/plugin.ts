@@ -5,11 +5,12 @@ import { createRedis, type Lease } from '../index.js';
 import { leaseForResponse, type RequestLeaseOptions } from '../adapters/response-lease.js';
 import { optionalRedis, requireRedis } from '../adapters/unavailable-response.js';
 import { registerHealthRoutes } from './health-routes.js';
+import { registerMetricsRoute } from './metrics-route.js';
 import { type RedisKitPluginOptions, resolvePluginOptions } from './options.js';
 import { wrapHandler } from './unavailable-reply.js';
 import './types.js';
 
-export type { HealthRoutesOptions, RedisKitPluginOptions, RedisKitPluginOwnOptions } from './options.js';
+export type { HealthRoutesOptions, MetricsRouteOptions, RedisKitPluginOptions, RedisKitPluginOwnOptions } from './options.js';
 export type { RequestLeaseOptions } from '../adapters/response-lease.js';
 export { isRedisUnavailable, retryAfterSeconds, unavailableBody, type UnavailableBody } from '../adapters/unavailable-response.js';
 
@@ -44,6 +45,7 @@ const plugin: FastifyPluginAsync<RedisKitPluginOptions> = async (app, options) =
     route.handler = wrapHandler(route.handler, redis);
   });
   if (resolved.health !== undefined) registerHealthRoutes(app, redis, resolved.health);
+  if (resolved.metricsPath !== undefined) registerMetricsRoute(app, redis, resolved.metricsPath);
 
   // Close what we created, never what we were handed.
   if (owned) {

@@ -20,6 +20,14 @@ export const channelNames = {
   breakerState: 'redis-kit:breaker:state',
   /** A command finished, well or not. Message: {@link CommandEvent}. */
   commandEnd: 'redis-kit:command:end',
+  /** A cache read ended (get, wrap). Message: {@link CacheResultEvent}. */
+  cacheResult: 'redis-kit:cache:result',
+  /** A rate limiter answered `consume`. Message: {@link RateLimitDecisionEvent}. */
+  rateLimitDecision: 'redis-kit:rate-limit:decision',
+  /** A pub/sub message arrived on a subscriber connection (once per connection, before dispatch). Message: {@link PubSubMessageEvent}. */
+  pubsubMessage: 'redis-kit:pubsub:message',
+  /** Subscriptions were restored after a reconnect; messages may have been missed. Message: {@link PubSubResubscribedEvent}. */
+  pubsubResubscribed: 'redis-kit:pubsub:resubscribed',
 } as const;
 
 /**
@@ -64,6 +72,44 @@ export interface CommandEvent {
   error?: Error;
 }
 
+/**
+ * How a cache read ended, one outcome per read: `near-hit` (the in-process
+ * near-cache), `hit` (Redis), `fallback-hit` (the memory fallback while Redis
+ * was unreachable), `miss`.
+ */
+export type CacheOutcome = 'hit' | 'miss' | 'fallback-hit' | 'near-hit';
+
+export interface CacheResultEvent {
+  /** The cache's namespace (chosen by the code, never by input). */
+  namespace: string;
+  outcome: CacheOutcome;
+  /** A stale value served by `wrap()` while a refresh runs (stale-while-revalidate). */
+  stale: boolean;
+}
+
+export interface RateLimitDecisionEvent {
+  /** The limiter's key namespace (`<prefix>:<algorithm tag>`), never the caller's key. */
+  namespace: string;
+  allowed: boolean;
+  /** Where the answer came from: `redis`, or a fallback (`memory`, `open`, `closed`). */
+  source: 'redis' | 'memory' | 'open' | 'closed';
+}
+
+export interface PubSubMessageEvent {
+  channel: string;
+  /** The pattern it matched, for a PSUBSCRIBE delivery. */
+  pattern?: string;
+  /** Payload size in bytes. */
+  bytes: number;
+}
+
+export interface PubSubResubscribedEvent {
+  channels: readonly string[];
+  patterns: readonly string[];
+  /** How long the subscriptions were down, in ms. */
+  downtimeMs: number;
+}
+
 export const channels = {
   connectionCreate: diagnosticsChannel.channel(channelNames.connectionCreate),
   connectionFail: diagnosticsChannel.channel(channelNames.connectionFail),
@@ -72,4 +118,8 @@ export const channels = {
   leaseRelease: diagnosticsChannel.channel(channelNames.leaseRelease),
   breakerState: diagnosticsChannel.channel(channelNames.breakerState),
   commandEnd: diagnosticsChannel.channel(channelNames.commandEnd),
+  cacheResult: diagnosticsChannel.channel(channelNames.cacheResult),
+  rateLimitDecision: diagnosticsChannel.channel(channelNames.rateLimitDecision),
+  pubsubMessage: diagnosticsChannel.channel(channelNames.pubsubMessage),
+  pubsubResubscribed: diagnosticsChannel.channel(channelNames.pubsubResubscribed),
 };

@@ -1,6 +1,7 @@
 import type { RedisClient } from '../client/client.js';
 import { kConnectionFactory } from '../client/internal.js';
 import type { RedisKitError } from '../errors.js';
+import { channels as diagnostics, type PubSubMessageEvent } from '../observability/channels.js';
 import { MemoryTransport } from './memory-bus.js';
 import { createMessage } from './message.js';
 import { RedisTransport } from './redis-transport.js';
@@ -79,11 +80,13 @@ export class PubSubHub {
     return {
       deliver: (channel, payload, pattern) => {
         this.received++;
+        if (diagnostics.pubsubMessage.hasSubscribers) diagnostics.pubsubMessage.publish(messageEvent(channel, pattern, payload));
         this.registry.dispatch(createMessage(channel, pattern, payload));
       },
       wanted: () => ({ channels: this.registry.channelNames(), patterns: this.registry.patternNames() }),
       resubscribed: (event) => {
         this.resubscribes++;
+        if (diagnostics.pubsubResubscribed.hasSubscribers) diagnostics.pubsubResubscribed.publish(event);
         for (const member of [...this.#members]) member.resubscribed(event);
       },
       disconnected: (error) => {
@@ -95,6 +98,11 @@ export class PubSubHub {
       },
     };
   }
+}
+
+/** What `redis-kit:pubsub:message` carries: names and size, not the payload. */
+function messageEvent(channel: string, pattern: string | undefined, payload: Buffer): PubSubMessageEvent {
+  return pattern === undefined ? { channel, bytes: payload.length } : { channel, pattern, bytes: payload.length };
 }
 
 const shared = new WeakMap<RedisClient, PubSubHub>();

@@ -2,6 +2,7 @@ import type { RedisClient } from '../client/client.js';
 import { kOwnResource } from '../client/internal.js';
 import { encodeKeyPart } from '../keys/key-encoding.js';
 import { Lifecycle } from '../lifecycle/lifecycle.js';
+import { channels } from '../observability/channels.js';
 import { LimiterContext } from './limiter-context.js';
 import type { Rule } from './memory-algorithms.js';
 import {
@@ -102,22 +103,22 @@ export class RateLimiter extends Lifecycle {
     const redisKey = this.#keyStart + encodeKeyPart(checkKey(key));
     checkCost(cost, this.#rule.limit);
     const context = this.#context;
-    if (context.availability.usingFallback) return this.#fallback(redisKey, cost);
+    if (context.availability.usingFallback) return published(context.namespace, this.#fallback(redisKey, cost));
     const { limit, windowMs } = this.#rule;
     // Every failMode has an answer for an unreachable Redis; reply errors still reach the caller.
     const reply: ScriptReply | undefined = await context.policy.run(
       () => context.script.run(context.sink, [redisKey], [limit, windowMs, cost]),
       () => undefined,
     );
-    if (reply === undefined) return this.#fallback(redisKey, cost);
-    return {
+    if (reply === undefined) return published(context.namespace, this.#fallback(redisKey, cost));
+    return published(context.namespace, {
       allowed: reply[0] === 1,
       limit,
       remaining: reply[1],
       resetMs: reply[2],
       retryAfterMs: reply[3],
       source: 'redis',
-    };
+    });
   }
 
   /**
@@ -176,6 +177,14 @@ export class RateLimiter extends Lifecycle {
     const retryAfterMs = Math.max(1, Math.min(windowMs, context.recoverAfterMs));
     return { allowed: false, limit, remaining: 0, resetMs: retryAfterMs, retryAfterMs, source: 'closed' };
   }
+}
+
+/** Tells `redis-kit:rate-limit:decision` what `consume` answered (never the key); free while nobody listens. */
+function published(namespace: string, result: RateLimitResult): RateLimitResult {
+  if (channels.rateLimitDecision.hasSubscribers) {
+    channels.rateLimitDecision.publish({ namespace, allowed: result.allowed, source: result.source });
+  }
+  return result;
 }
 
 /**

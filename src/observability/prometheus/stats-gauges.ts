@@ -1,0 +1,90 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ClientStats } from '../../client/stats.js';
+
+/** Where the scrape-time gauges read from: `redis.stats()`, or nothing once the metrics closed. */
+export type StatsSource = () => ClientStats | undefined;
+
+/**
+ * One `stats()` per scrape: prom-client collects every metric of a scrape in
+ * the same turn of the event loop, so the snapshot is kept until the next
+ * turn and every gauge of a scrape reads the same moment.
+ */
+export function oncePerScrape(read: () => ClientStats): () => ClientStats {
+  let snapshot: ClientStats | undefined;
+  return () => {
+    if (snapshot === undefined) {
+      snapshot = read();
+      setImmediate(() => {
+        snapshot = undefined;
+      });
+    }
+    return snapshot;
+  };
+}
+
+/**
+ * The gauges (and the one counter the pool already counts) collected at
+ * scrape time from the client's stats. After close `source` answers
+ * undefined and they keep their last values.
+ */
+export function createStatsGauges(registry: Registry, prefix: string, source: StatsSource): void {
+  const registers = [registry];
+  const name = (base: string): string => prefix + base;
+  const gauge = (base: string, help: string, value: (stats: ClientStats) => number): void => {
+    new Gauge({
+      name: name(base),
+      help,
+      registers,
+      collect() {
+        const stats = source();
+        if (stats !== undefined) this.set(value(stats));
+      },
+    });
+  };
+  new Gauge({
+    name: name('db_client_connections_usage'),
+    help: 'Pooled (lease) connections by state: used (leased) or idle (OpenTelemetry db.client.connection.count; named as before semconv 1.26, since Prometheus reserves the _count suffix for histograms).',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      const stats = source();
+      if (stats === undefined) return;
+      this.set({ state: 'used' }, stats.pool.active);
+      this.set({ state: 'idle' }, stats.pool.idle);
+    },
+  });
+  gauge(
+    'db_client_connection_max',
+    'The most pooled (lease) connections allowed (OpenTelemetry db.client.connection.max).',
+    (s) => s.pool.max,
+  );
+  gauge(
+    'db_client_connection_idle_min',
+    'Pooled connections kept open when idle (OpenTelemetry db.client.connection.idle.min).',
+    (s) => s.pool.min,
+  );
+  gauge(
+    'db_client_connection_pending_requests',
+    'Callers waiting for a lease (OpenTelemetry db.client.connection.pending_requests).',
+    (s) => s.pool.waiting,
+  );
+  gauge('redis_kit_lanes', 'Lanes (multiplexed connections for ordinary commands) configured.', (s) => s.lanes.count);
+  gauge('redis_kit_lanes_ready', 'Lanes connected and taking commands.', (s) => s.lanes.ready);
+  gauge('redis_kit_lane_commands_in_flight', 'Commands written to a lane and awaiting their reply.', (s) => s.lanes.inFlight);
+  gauge('redis_kit_lane_commands_queued', 'Commands waiting for a lane, still under their deadline.', (s) => s.lanes.queued);
+  gauge('redis_kit_breaker_open', '1 while the circuit breaker is open (commands fail at once), else 0.', (s) =>
+    s.breaker.state === 'open' ? 1 : 0,
+  );
+  new Counter({
+    name: name('db_client_connection_timeouts_total'),
+    help: 'Lease requests that timed out waiting for a connection (OpenTelemetry db.client.connection.timeouts).',
+    registers,
+    collect() {
+      const stats = source();
+      if (stats === undefined) return;
+      // The pool counts since the client was created; the counter mirrors it.
+      this.reset();
+      this.inc(stats.pool.acquireFailures.ERR_REDIS_POOL_TIMEOUT ?? 0);
+    },
+  });
+}
