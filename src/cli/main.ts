@@ -1,41 +1,75 @@
-import { loadConfig } from '../config/load-config.js';
-import { redacted } from '../config/redact.js';
+/**
+ * The CLI's dispatch: global flags, the typo check on `REDIS_*` variables,
+ * then one command module. Every way of calling it wrong ends in one clear
+ * message and exit 2, never a stack trace.
+ */
+
+import { unknownRedisVariables } from '../config/explain-config.js';
 import { ConfigError } from '../errors.js';
-import { serve } from './serve.js';
+import { UsageError } from './args.js';
+import { benchCommand } from './commands/bench.js';
+import { configCommand } from './commands/config.js';
+import type { CommandContext } from './commands/context.js';
+import { doctorCommand } from './commands/doctor.js';
+import { serveCommand } from './commands/serve.js';
+import { type CommandName, isCommand, USAGE } from './usage.js';
+import { packageVersion } from './version.js';
+import { processWriter, type Writer } from './writer.js';
 
-const USAGE = `usage: redis-kit <command>
+const COMMANDS: Record<CommandName, (argv: string[], context: CommandContext) => Promise<number>> = {
+  serve: serveCommand,
+  doctor: doctorCommand,
+  bench: benchCommand,
+  config: configCommand,
+};
 
-commands:
-  serve     run the reference service (health endpoints); PORT and HOST choose where it listens
-  config    print the effective configuration, secrets masked
-
-Configuration comes from REDIS_* environment variables; see .env.example.`;
+/** Warns (stderr) about `REDIS_*` variables no option reads; they would silently change nothing. */
+function warnUnknownVariables(env: Record<string, string | undefined>, io: Writer): void {
+  for (const { name, suggestion } of unknownRedisVariables(env)) {
+    const hint = suggestion === undefined ? '' : `; did you mean ${suggestion}?`;
+    io.err(`redis-kit: warning: ${name} is not a redis-kit variable and is ignored${hint}`);
+  }
+}
 
 /** The CLI's entry point; returns the exit code. */
-export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
-  const [command] = argv;
+export async function main(argv: string[], env: Record<string, string | undefined>, io: Writer = processWriter()): Promise<number> {
+  const [first, ...rest] = argv;
+  switch (first) {
+    case undefined:
+      io.err(USAGE.main);
+      return 2;
+    case 'help':
+    case '--help':
+    case '-h':
+      if (rest.length > 0) return usageError(io, new UsageError(`unexpected argument '${rest[0]}'`));
+      io.out(USAGE.main);
+      return 0;
+    case '--version':
+    case '-v':
+      if (rest.length > 0) return usageError(io, new UsageError(`unexpected argument '${rest[0]}'`));
+      io.out(packageVersion());
+      return 0;
+  }
+  if (!isCommand(first)) {
+    const what = first.startsWith('-') ? `unknown flag '${first}'` : `unknown command '${first}'`;
+    return usageError(io, new UsageError(what));
+  }
+  warnUnknownVariables(env, io);
   try {
-    switch (command) {
-      case 'serve':
-        return await serve({ env });
-      case 'config':
-        process.stdout.write(`${JSON.stringify(redacted(loadConfig(env)), null, 2)}\n`);
-        return 0;
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(`${USAGE}\n`);
-        return command === undefined ? 2 : 0;
-      default:
-        process.stderr.write(`redis-kit: unknown command '${command}'\n${USAGE}\n`);
-        return 2;
-    }
+    return await COMMANDS[first](rest, { env, io });
   } catch (error) {
+    if (error instanceof UsageError) return usageError(io, error);
     if (error instanceof ConfigError) {
-      process.stderr.write(`redis-kit: ${error.message}\n`);
+      io.err(`redis-kit: ${error.message}`);
       return 2;
     }
     throw error;
   }
+}
+
+function usageError(io: Writer, error: UsageError): number {
+  const prefix = error.command === undefined ? 'redis-kit' : `redis-kit ${error.command}`;
+  io.err(`${prefix}: ${error.message}`);
+  if (error.showUsage) io.err(`\n${error.command !== undefined && isCommand(error.command) ? USAGE[error.command] : USAGE.main}`);
+  return 2;
 }
