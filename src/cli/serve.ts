@@ -91,7 +91,8 @@ export async function serve(options: ServeOptions): Promise<number> {
 function sessionSecret(env: Record<string, string | undefined>, log: Logger): string | undefined {
   const secret = env.SESSION_SECRET;
   if (secret !== undefined && secret.length >= 32) return secret;
-  log.warn(
+  // Info, not a warning: a development run without a secret is normal, and warnings stay for Redis trouble.
+  log.info(
     secret === undefined
       ? 'SESSION_SECRET is not set: using a random one; sessions end when the process does'
       : 'SESSION_SECRET is shorter than 32 characters: using a random one; sessions end when the process does',
