@@ -17,6 +17,8 @@ function makeChart(id, lines) {
     height: 180,
     legend: { show: true },
     scales: { x: { time: true } },
+    // Room for labels like 150,000 on the y axis.
+    axes: [{}, { size: 70 }],
     series: [{}, ...lines.map(([label, stroke]) => ({ label, stroke, width: 2 }))],
   };
   return new globalThis.uPlot(options, [[], ...lines.map(() => [])], target);
