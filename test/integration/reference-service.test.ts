@@ -292,10 +292,8 @@ describe('redis-kit serve: the SIGTERM sequence', () => {
       });
     });
     await withTimeout(listening, 10_000, 'the service to listen');
-    assert.ok(
-      lines.some((l) => /memory:\/\//.test(l.msg)),
-      'the log says it runs without Redis',
-    );
+    // Logged right after the listening line: await it rather than expect it already read.
+    await waitFor(() => lines.some((l) => /memory:\/\//.test(l.msg)), { what: 'the log line saying it runs without Redis' });
     const url = `http://127.0.0.1:${port}`;
     assert.equal((await fetch(`${url}/health/ready`)).status, 200);
     const events = await EventReader.open(`${url}/dashboard/events`);
