@@ -3,7 +3,8 @@
 import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const ASSETS = /\.(lua|html|css|svg)$/;
+// .mjs: the dashboard's browser script, which tsc does not compile (it only emits .ts as .js).
+const ASSETS = /\.(lua|html|css|svg|mjs)$/;
 const root = new URL('..', import.meta.url).pathname;
 
 function walk(dir) {

@@ -1,10 +1,10 @@
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { RedisKit } from '../services/redis-kit.js';
 import { describeTarget } from '../config/redact.js';
 import { RedisKitError } from '../errors.js';
-import { createReferenceServer } from '../server/reference-server.js';
+import { createApp } from '../server/create-app.js';
+import { shutdown } from '../server/shutdown.js';
 
 export interface ServeOptions {
   env: Record<string, string | undefined>;
@@ -39,22 +39,22 @@ export async function serve(options: ServeOptions): Promise<number> {
   // Listen for the stop signals first: a SIGTERM that arrives while Redis is
   // still being connected to must close gracefully too.
   const stopSignal = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(([signal]) => signal as NodeJS.Signals);
-  const server = createReferenceServer(redis);
+  const { app, state } = await createApp({ redis, sessionSecret: sessionSecret(options.env, log) });
   const listenPort = options.port ?? Number(options.env.PORT ?? 3000);
   const listenHost = options.host ?? options.env.HOST ?? '127.0.0.1';
-  server.listen(listenPort, listenHost);
+  let url: string;
   try {
-    await once(server, 'listening');
+    url = await app.listen({ port: listenPort, host: listenHost });
   } catch (error) {
     // A port in use or not ours to bind is an operator's mistake, not a bug: one line saying
     // where, no stack trace, and exit code 1 (2 stays for configuration errors).
     const code = (error as NodeJS.ErrnoException).code ?? 'ERR_UNKNOWN';
     log.error({ code }, `cannot listen on ${listenHost}:${listenPort}: ${error instanceof Error ? error.message : String(error)}`);
+    await app.close();
     await redis.close({ deadlineMs: 1000 });
     return 1;
   }
-  const { address, port } = server.address() as AddressInfo;
-  log.info(`redis-kit reference service on http://${address}:${port} (health: /health, /health/live, /health/ready)`);
+  log.info(`redis-kit reference service on ${url} (dashboard: /, health: /health, /health/live, /health/ready)`);
 
   if (redis.options.mode === 'memory') {
     log.info('REDIS_URL is memory://: no Redis; services run on their in-memory fallbacks');
@@ -84,8 +84,18 @@ export async function serve(options: ServeOptions): Promise<number> {
   }
 
   const signal = await stopSignal;
-  log.info({ signal }, 'shutting down');
-  server.close();
-  await redis.close({ deadlineMs: 5000 });
-  return 0;
+  return shutdown({ app, state, redis, log, signal });
+}
+
+/** SESSION_SECRET when it is long enough; else a random one, said once (sessions then end with the process). */
+function sessionSecret(env: Record<string, string | undefined>, log: Logger): string | undefined {
+  const secret = env.SESSION_SECRET;
+  if (secret !== undefined && secret.length >= 32) return secret;
+  // Info, not a warning: a development run without a secret is normal, and warnings stay for Redis trouble.
+  log.info(
+    secret === undefined
+      ? 'SESSION_SECRET is not set: using a random one; sessions end when the process does'
+      : 'SESSION_SECRET is shorter than 32 characters: using a random one; sessions end when the process does',
+  );
+  return undefined;
 }

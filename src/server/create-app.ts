@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifySession from '@fastify/session';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { redisKit } from '../fastify/plugin.js';
+import type { RedisKit } from '../services/redis-kit.js';
+import { fastifySessionStore } from '../session/index.js';
+import { registerDashboardRoutes } from './dashboard/routes.js';
+import { SnapshotTaker } from './dashboard/snapshot.js';
+import { registerAuthRoutes } from './routes/auth.js';
+import { registerFlagRoutes } from './routes/flags.js';
+import { registerLimitedRoutes } from './routes/limited.js';
+import { type Product, registerProductRoutes } from './routes/products.js';
+import { registerProgressRoutes } from './routes/progress.js';
+import { ServiceState } from './service-state.js';
+import { registerThroughputRoute } from './throughput-route.js';
+
+/** Options of {@link createApp}. */
+export interface CreateAppOptions {
+  /** The service's client. The app uses it and never closes it: whoever made it does (see shutdown.ts). */
+  redis: RedisKit;
+  /**
+   * Signs the session cookie; 32 characters or more. Default: random per
+   * process, so sessions do not survive a restart (set `SESSION_SECRET`).
+   */
+  sessionSecret?: string;
+  /** `GET /api/v1/limited`: units per window per client IP. Default 10. */
+  rateLimit?: number;
+  /** `GET /api/v1/limited`: window in ms. Default 60,000. */
+  rateWindowMs?: number;
+  /** How long the demo catalogue takes to answer a product, ms (what a cache hit saves). Default 20. */
+  productLoadDelayMs?: number;
+  /** Fastify's logger option. Default `false`. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** The app and what its routes share (readiness, counters, open streams). */
+export interface ReferenceApp {
+  app: FastifyInstance;
+  state: ServiceState;
+}
+
+/**
+ * The reference service: every part of redis-kit as an app uses it, on the
+ * Fastify plugin. Routes: `/health*` (the plugin's), `/api/v1/products/:id`,
+ * `/api/v1/login|logout|me`, `/api/v1/limited`, `/api/v1/progress/:job`,
+ * `/api/v1/flags/:name`, `/api/v1/test/redis`, and the dashboard at `/`.
+ */
+export async function createApp(options: CreateAppOptions): Promise<ReferenceApp> {
+  const { redis } = options;
+  const memory = redis.options.mode === 'memory';
+  const state = new ServiceState();
+  // Fastify's close() waits for every response; event streams never end by themselves.
+  const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: 'idle' });
+
+  // Before the plugin registers /health/ready: while shutting down, not ready, whatever Redis says.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!state.ready && request.url.startsWith('/health/ready')) {
+      reply.code(503).header('cache-control', 'no-store').send({ status: 'shutting down' });
+      return;
+    }
+    done();
+  });
+  await app.register(redisKit, { client: redis, healthRoutes: true });
+
+  const products = redis.cache<Product | null>({ namespace: 'products', ttlMs: 30_000, staleWhileRevalidateMs: 10_000 });
+  const flags = redis.cache<boolean>({ namespace: 'flags', ttlMs: 3_600_000, nearCache: { maxEntries: 1000, ttlMs: 5000 } });
+  const limiter = redis.rateLimiter({ limit: options.rateLimit ?? 10, windowMs: options.rateWindowMs ?? 60_000 });
+  const pubsub = redis.pubSub();
+  // memory:// has no Redis for sessions: the development fallback, so login works on a first run.
+  const sessions = redis.sessions(memory ? { fallback: 'memory' } : {});
+  app.addHook('preClose', async () => state.streams.endAll());
+  app.addHook('onClose', async () => {
+    await Promise.all([products.close(), flags.close(), limiter.close(), pubsub.close(), sessions.close()]);
+  });
+
+  registerProductRoutes(app, products, options.productLoadDelayMs ?? 20);
+  registerFlagRoutes(app, flags);
+  registerLimitedRoutes(app, limiter, state.decisions);
+  registerProgressRoutes(app, pubsub, state.streams);
+  registerThroughputRoute(app);
+  // Sessions only where they are used: loading one on every request would make /health fail with the store.
+  await app.register(async (scope) => {
+    await scope.register(fastifyCookie);
+    await scope.register(fastifySession, {
+      secret: options.sessionSecret ?? randomBytes(32).toString('base64url'),
+      store: fastifySessionStore(sessions),
+      // Store a session only once a route puts something in it: anonymous requests (a crawler, a
+      // health check that sends no cookie) would otherwise each write an empty session to Redis.
+      saveUninitialized: false,
+      cookie: { secure: 'auto', httpOnly: true, sameSite: 'lax', maxAge: 86_400_000 },
+    });
+    registerAuthRoutes(scope);
+  });
+  const snapshots = new SnapshotTaker({ redis, caches: [products, flags], decisions: state.decisions });
+  registerDashboardRoutes(app, snapshots, state.streams);
+  return { app, state };
+}

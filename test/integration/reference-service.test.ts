@@ -1,0 +1,317 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { get, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { createRedis, type RedisKit } from '../../src/index.js';
+import { createApp } from '../../src/server/create-app.js';
+import { PROBE_MAX_OPERATIONS } from '../../src/server/throughput-route.js';
+import { freePort, type RedisServer, startRedis, waitFor, withTimeout } from '../helpers/index.js';
+import { kitFor } from '../helpers/kit.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/redis-kit.js', import.meta.url));
+const SECRET = 'a test secret of at least 32 characters';
+
+/** One server-sent event. */
+interface ServerEvent {
+  event: string;
+  data: unknown;
+}
+
+/** A server-sent-event stream read over a real socket (inject would wait for an end that never comes). */
+class EventReader {
+  readonly events: ServerEvent[] = [];
+  readonly #waiters: { match: (e: ServerEvent) => boolean; resolve: (e: ServerEvent) => void }[] = [];
+  readonly #response: IncomingMessage;
+  readonly ended: Promise<void>;
+
+  private constructor(response: IncomingMessage) {
+    this.#response = response;
+    this.ended = new Promise((resolve) => response.once('close', () => resolve()));
+    let buffer = '';
+    response.setEncoding('utf8').on('data', (chunk: string) => {
+      buffer += chunk;
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        this.#add(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+      }
+    });
+  }
+
+  static open(url: string): Promise<EventReader> {
+    return new Promise((resolve, reject) => {
+      get(url, (response) => {
+        assert.equal(response.statusCode, 200, `GET ${url}`);
+        assert.match(String(response.headers['content-type']), /^text\/event-stream/);
+        resolve(new EventReader(response));
+      }).once('error', reject);
+    });
+  }
+
+  next(match: (e: ServerEvent) => boolean, what: string): Promise<ServerEvent> {
+    const seen = this.events.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return withTimeout(new Promise<ServerEvent>((resolve) => this.#waiters.push({ match, resolve })), 10_000, what);
+  }
+
+  close(): void {
+    this.#response.destroy();
+  }
+
+  #add(block: string): void {
+    let event = 'message';
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith('event: ')) event = line.slice(7);
+      else if (line.startsWith('data: ')) data.push(line.slice(6));
+    }
+    if (data.length === 0) return; // a comment (": open")
+    const parsed: ServerEvent = { event, data: JSON.parse(data.join('\n')) };
+    this.events.push(parsed);
+    for (let i = this.#waiters.length - 1; i >= 0; i--) {
+      const waiter = this.#waiters[i];
+      if (waiter?.match(parsed)) {
+        this.#waiters.splice(i, 1);
+        waiter.resolve(parsed);
+      }
+    }
+  }
+}
+
+function baseUrl(app: FastifyInstance): string {
+  const { port } = app.server.address() as AddressInfo;
+  return `http://127.0.0.1:${port}`;
+}
+
+function sessionCookie(response: { cookies: { name: string; value: string }[] }): string | undefined {
+  return response.cookies.find((c) => c.name === 'sessionId')?.value;
+}
+
+describe('reference service against a real Redis', () => {
+  let server: RedisServer;
+  let redis: RedisKit;
+  let app: FastifyInstance;
+
+  before(async () => {
+    server = await startRedis();
+    redis = kitFor(server);
+    await redis.connect();
+    ({ app } = await createApp({ redis, sessionSecret: SECRET, rateLimit: 3, productLoadDelayMs: 1 }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+  });
+
+  after(async () => {
+    await app?.close();
+    await redis?.close({ deadlineMs: 2000 });
+    await server?.stop();
+  });
+
+  it('serves the plugin health routes', async () => {
+    const health = await app.inject('/health');
+    assert.equal(health.statusCode, 200);
+    assert.equal(health.json().status, 'ok');
+    assert.equal((await app.inject('/health/ready')).statusCode, 200);
+  });
+
+  it('a product read is x-cache: miss, then hit, through wrap', async () => {
+    const first = await app.inject('/api/v1/products/2');
+    assert.equal(first.statusCode, 200);
+    assert.equal(first.headers['x-cache'], 'miss');
+    assert.equal(first.json().name, 'mouse');
+    const second = await app.inject('/api/v1/products/2');
+    assert.equal(second.headers['x-cache'], 'hit');
+    assert.deepEqual(second.json(), first.json());
+    assert.equal(await server.command('EXISTS', 'products:2'), '1', 'the value is in Redis');
+    const missing = await app.inject('/api/v1/products/999');
+    assert.equal(missing.statusCode, 404);
+  });
+
+  it('login sets a session cookie stored in Redis; logout destroys it', async () => {
+    const anonymous = await app.inject('/api/v1/me');
+    assert.equal(anonymous.json().user, null);
+    assert.equal(sessionCookie(anonymous), undefined, 'saveUninitialized: false: no cookie for an empty session');
+
+    const login = await app.inject({ method: 'POST', url: '/api/v1/login', payload: { username: 'ada' } });
+    assert.equal(login.statusCode, 200);
+    const cookie = sessionCookie(login);
+    assert.ok(cookie !== undefined, 'a session cookie');
+    assert.equal(await server.command('DBSIZE').then((n) => Number(n) > 0), true);
+    const me = await app.inject({ url: '/api/v1/me', cookies: { sessionId: cookie } });
+    assert.equal(me.json().user, 'ada');
+
+    const logout = await app.inject({ method: 'POST', url: '/api/v1/logout', cookies: { sessionId: cookie } });
+    assert.equal(logout.statusCode, 200);
+    const after = await app.inject({ url: '/api/v1/me', cookies: { sessionId: cookie } });
+    assert.equal(after.json().user, null, 'the old cookie names no session');
+    const bad = await app.inject({ method: 'POST', url: '/api/v1/login', payload: { username: 'a b' } });
+    assert.equal(bad.statusCode, 400);
+  });
+
+  it('the limited route answers 429 with RateLimit headers after the limit', async () => {
+    for (let i = 1; i <= 3; i++) {
+      const ok = await app.inject('/api/v1/limited');
+      assert.equal(ok.statusCode, 200);
+      assert.equal(ok.headers['ratelimit-limit'], '3');
+      assert.equal(ok.headers['ratelimit-remaining'], String(3 - i));
+      assert.ok(Number(ok.headers['ratelimit-reset']) > 0);
+    }
+    const denied = await app.inject('/api/v1/limited');
+    assert.equal(denied.statusCode, 429);
+    assert.equal(denied.headers['ratelimit-remaining'], '0');
+    assert.ok(Number(denied.headers['retry-after']) >= 1);
+  });
+
+  it('the progress stream receives a published message and unsubscribes when the client disconnects', async () => {
+    const events = await EventReader.open(`${baseUrl(app)}/api/v1/progress/job-7`);
+    await events.next((e) => e.event === 'subscribed', 'the subscribed event');
+    assert.equal(await server.command('PUBSUB', 'NUMSUB', 'progress:job-7'), 'progress:job-7\n1');
+    // Published from outside the service, as a worker would.
+    const receivers = await redis.publish('progress:job-7', '40%');
+    assert.ok(receivers >= 1);
+    const progress = await events.next((e) => e.event === 'progress', 'the published progress');
+    assert.equal(progress.data, '40%');
+    const viaRoute = await app.inject({ method: 'POST', url: '/api/v1/progress/job-7', payload: { message: 'done' } });
+    assert.equal(viaRoute.json().receivers, 1);
+    await events.next((e) => e.data === 'done', 'the message published through the route');
+
+    events.close();
+    await waitFor(async () => (await server.command('PUBSUB', 'NUMSUB', 'progress:job-7')) === 'progress:job-7\n0', {
+      what: 'the subscription to end with the request',
+    });
+  });
+
+  it('flags: defaults, a write, then reads through the near-cache', async () => {
+    const fresh = await app.inject('/api/v1/flags/new-checkout');
+    assert.deepEqual(fresh.json(), { name: 'new-checkout', enabled: false, source: 'default' });
+    const put = await app.inject({ method: 'PUT', url: '/api/v1/flags/new-checkout', payload: { enabled: true } });
+    assert.equal(put.statusCode, 200);
+    for (let i = 0; i < 2; i++) {
+      const read = await app.inject('/api/v1/flags/new-checkout');
+      assert.deepEqual(read.json(), { name: 'new-checkout', enabled: true, source: 'store' });
+    }
+    assert.equal((await app.inject('/api/v1/flags/no-such-flag')).statusCode, 404);
+    const bad = await app.inject({ method: 'PUT', url: '/api/v1/flags/dark-mode', payload: { enabled: 'yes' } });
+    assert.equal(bad.statusCode, 400);
+  });
+
+  it('the throughput probe runs N operations, defaults to 10,000 and refuses N over the max', async () => {
+    const small = await app.inject('/api/v1/test/redis?n=500');
+    assert.equal(small.statusCode, 200);
+    const body = small.json();
+    assert.equal(body.operations, 500);
+    assert.equal(body.mix.get + body.mix.set, 500);
+    assert.equal(body.errors, 0);
+    assert.ok(body.opsPerSec > 0);
+    assert.ok(body.latencyMs.p50 <= body.latencyMs.p99 && body.latencyMs.p99 <= body.latencyMs.max);
+    assert.equal((await app.inject('/api/v1/test/redis')).json().operations, 10_000);
+    for (const n of [String(PROBE_MAX_OPERATIONS + 1), '0', '-5', '1.5', 'many']) {
+      const refused = await app.inject(`/api/v1/test/redis?n=${n}`);
+      assert.equal(refused.statusCode, 400, `n=${n}`);
+      assert.equal(refused.json().error.code, 'BAD_PROBE_SIZE');
+    }
+  });
+
+  it('the dashboard serves its page and assets (uPlot from the package) and streams stats', async () => {
+    const page = await app.inject('/');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.headers['content-type'] as string, /text\/html/);
+    assert.doesNotMatch(page.body, /https?:\/\//, 'no external URL: the page works offline');
+    for (const asset of ['uPlot.iife.min.js', 'uPlot.min.css', 'dashboard.css', 'dashboard.mjs']) {
+      const response = await app.inject(`/dashboard/assets/${asset}`);
+      assert.equal(response.statusCode, 200, asset);
+      assert.ok(response.body.length > 100, asset);
+    }
+    assert.equal((await app.inject('/dashboard/assets/..%2Fcreate-app.js')).statusCode, 404);
+    const events = await EventReader.open(`${baseUrl(app)}/dashboard/events`);
+    try {
+      const first = await events.next((e) => e.event === 'stats', 'a stats event');
+      const stats = first.data as Record<string, unknown>;
+      assert.equal(stats.mode, 'redis');
+      assert.equal(stats.onFallback, false);
+      assert.equal((stats.breaker as { state: string }).state, 'closed');
+      assert.ok((stats.rateLimit as { denied: number }).denied >= 1);
+      await events.next((e) => e.event === 'stats' && e !== first, 'a second stats event a second later');
+    } finally {
+      events.close();
+    }
+  });
+});
+
+describe('reference service on memory:// (no Redis)', () => {
+  it('works with no Redis and says so', async () => {
+    const redis = createRedis({ env: {}, url: 'memory://' });
+    const { app } = await createApp({ redis, sessionSecret: SECRET, productLoadDelayMs: 1 });
+    try {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      assert.equal((await app.inject('/health/ready')).json().mode, 'memory');
+      assert.equal((await app.inject('/api/v1/products/1')).headers['x-cache'], 'miss');
+      assert.equal((await app.inject('/api/v1/products/1')).headers['x-cache'], 'fallback');
+      const login = await app.inject({ method: 'POST', url: '/api/v1/login', payload: { username: 'grace' } });
+      const cookie = sessionCookie(login);
+      assert.ok(cookie !== undefined);
+      assert.equal((await app.inject({ url: '/api/v1/me', cookies: { sessionId: cookie } })).json().user, 'grace');
+      assert.equal((await app.inject('/api/v1/limited')).statusCode, 200);
+      const events = await EventReader.open(`${baseUrl(app)}/dashboard/events`);
+      try {
+        const stats = (await events.next((e) => e.event === 'stats', 'a stats event')).data as Record<string, unknown>;
+        assert.equal(stats.mode, 'memory');
+        assert.equal(stats.onFallback, true, 'the page shows the fallback banner from this');
+      } finally {
+        events.close();
+      }
+    } finally {
+      await app.close();
+      await redis.close();
+    }
+  });
+});
+
+describe('redis-kit serve: the SIGTERM sequence', () => {
+  const children = new Set<ChildProcess>();
+  after(() => {
+    for (const child of children) if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+  });
+
+  it('turns not-ready, keeps serving through the drain window, ends streams, exits 0 with a final line', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'serve'], {
+      env: { PATH: process.env.PATH ?? '', PORT: String(port), REDIS_URL: 'memory://' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    child.stderr?.resume();
+    const lines: { msg: string; [k: string]: unknown }[] = [];
+    const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    const listening = new Promise<void>((resolve) => {
+      createInterface({ input: child.stdout ?? process.stdin }).on('line', (text) => {
+        lines.push(JSON.parse(text) as { msg: string });
+        if (/reference service on http:/.test(text)) resolve();
+      });
+    });
+    await withTimeout(listening, 10_000, 'the service to listen');
+    // Logged right after the listening line: await it rather than expect it already read.
+    await waitFor(() => lines.some((l) => /memory:\/\//.test(l.msg)), { what: 'the log line saying it runs without Redis' });
+    const url = `http://127.0.0.1:${port}`;
+    assert.equal((await fetch(`${url}/health/ready`)).status, 200);
+    const events = await EventReader.open(`${url}/dashboard/events`);
+    await events.next((e) => e.event === 'stats', 'a first stats event');
+
+    assert.ok(child.pid !== undefined);
+    process.kill(child.pid, 'SIGTERM');
+    await waitFor(() => lines.some((l) => l.msg === 'shutting down'), { what: 'the shutting-down line' });
+    // The drain window: not ready, yet still serving new and open requests.
+    assert.equal((await fetch(`${url}/health/ready`)).status, 503);
+    assert.equal((await fetch(`${url}/health/live`)).status, 200);
+    const seen = events.events.length;
+    await events.next((e) => e.event === 'stats' && events.events.indexOf(e) >= seen, 'stats during the drain window');
+
+    await withTimeout(events.ended, 10_000, 'the event stream to be ended by the shutdown');
+    assert.equal(await withTimeout(exit, 10_000, 'serve to exit'), 0);
+    const last = lines.at(-1);
+    assert.match(last?.msg ?? '', /^stopped/, `the final log line: ${JSON.stringify(last)}`);
+    assert.equal(last?.signal, 'SIGTERM');
+  });
+});
