@@ -112,7 +112,7 @@ describe('reference service against a real Redis', () => {
   it('serves the plugin health routes', async () => {
     const health = await app.inject('/health');
     assert.equal(health.statusCode, 200);
-    assert.equal(health.json().status, 'ok');
+    assert.equal(health.json().status, 'healthy');
     assert.equal((await app.inject('/health/ready')).statusCode, 200);
   });
 
