@@ -1,16 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { runThroughputProbe as runProbe } from '../probe/throughput-probe.js';
 import type { RedisKit } from '../services/redis-kit.js';
 
 /** Operations a probe runs when `n` is not given. */
 export const PROBE_DEFAULT_OPERATIONS = 10_000;
-/** The most operations one probe may run: a probe is a check, not a load test. */
+/** The most operations one probe may run over HTTP: a probe is a check, not a load test. */
 export const PROBE_MAX_OPERATIONS = 100_000;
 /** Commands in flight at once: enough to fill the lanes' pipelines. */
 const CONCURRENCY = 64;
-/** Keys the probe cycles through, under its own run id, each with a short TTL. */
-const KEYS = 100;
-const KEY_TTL_SECONDS = 60;
 
 /** What `GET /api/v1/test/redis` answers. */
 export interface ProbeResult {
@@ -22,44 +19,17 @@ export interface ProbeResult {
   latencyMs: { p50: number; p99: number; max: number };
 }
 
-/** Runs `operations` commands, half SET half GET, `CONCURRENCY` at a time. */
+/** Runs `operations` commands, half SET half GET, through the same probe as `redis-kit bench`. */
 export async function runThroughputProbe(redis: RedisKit, operations: number): Promise<ProbeResult> {
-  const run = randomBytes(6).toString('hex');
-  const latencies = new Float64Array(operations);
-  let next = 0;
-  let errors = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < operations; i = next++) {
-      const key = `probe:${run}:${i % KEYS}`;
-      const started = performance.now();
-      try {
-        if (i % 2 === 0) await redis.set(key, 'x', 'EX', KEY_TTL_SECONDS);
-        else await redis.get(key);
-      } catch (error) {
-        errors++;
-        // The first failure ends the probe: a hundred thousand timeouts would only say the same thing slower.
-        if (errors === 1) throw error;
-      }
-      latencies[i] = performance.now() - started;
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, operations) }, worker));
-  const durationMs = performance.now() - started;
-  latencies.sort();
-  const at = (q: number): number => round(latencies[Math.min(operations - 1, Math.floor(q * operations))] ?? 0);
+  const report = await runProbe(redis, { operations, concurrency: Math.min(CONCURRENCY, operations) });
   return {
-    operations,
-    mix: { get: Math.floor(operations / 2), set: Math.ceil(operations / 2) },
-    errors,
-    durationMs: round(durationMs),
-    opsPerSec: Math.round(operations / (durationMs / 1000)),
-    latencyMs: { p50: at(0.5), p99: at(0.99), max: round(latencies[operations - 1] ?? 0) },
+    operations: report.operations,
+    mix: { get: report.gets, set: report.sets },
+    errors: report.errors,
+    durationMs: report.durationMs,
+    opsPerSec: Math.round(report.opsPerSecond),
+    latencyMs: { p50: report.latency.p50Ms, p99: report.latency.p99Ms, max: report.latency.maxMs },
   };
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }
 
 /**
