@@ -61,7 +61,7 @@ export async function createApp(options: CreateAppOptions): Promise<ReferenceApp
     }
     done();
   });
-  await app.register(redisKit, { client: redis, healthRoutes: true });
+  await app.register(redisKit, { client: redis, healthRoutes: true, metrics: true });
 
   const products = redis.cache<Product | null>({ namespace: 'products', ttlMs: 30_000, staleWhileRevalidateMs: 10_000 });
   const flags = redis.cache<boolean>({ namespace: 'flags', ttlMs: 3_600_000, nearCache: { maxEntries: 1000, ttlMs: 5000 } });

@@ -116,6 +116,14 @@ describe('reference service against a real Redis', () => {
     assert.equal((await app.inject('/health/ready')).statusCode, 200);
   });
 
+  it('serves Prometheus metrics at /metrics', async () => {
+    await app.inject('/api/v1/products/1');
+    const metrics = await app.inject('/metrics');
+    assert.equal(metrics.statusCode, 200);
+    assert.match(String(metrics.headers['content-type']), /text\/plain/);
+    assert.match(metrics.body, /^db_client_operation_duration_seconds_count\{[^}]*db_operation_name="get"/m);
+  });
+
   it('a product read is x-cache: miss, then hit, through wrap', async () => {
     const first = await app.inject('/api/v1/products/2');
     assert.equal(first.statusCode, 200);
