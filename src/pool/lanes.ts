@@ -1,7 +1,7 @@
 import { ClosedError, QueueFullError, type RedisKitError } from '../errors.js';
 import { channels } from '../observability/channels.js';
 import type { ConnectionFactory } from '../topology/connection-factory.js';
-import type { Engine } from '../engine/engine.js';
+import type { EngineSeam } from '../engine/engine-seam.js';
 import { ReconnectStrategy } from './reconnect-strategy.js';
 import type { Breaker } from './breaker.js';
 import type { Deadlines } from './deadlines.js';
@@ -31,7 +31,7 @@ export interface LanesOptions {
 }
 
 interface Lane {
-  engine: Engine;
+  engine: EngineSeam;
   inFlight: number;
 }
 
