@@ -51,3 +51,10 @@ export interface EngineSeam extends EventEmitter<EngineEvents> {
 
 /** A lane's or subscriber's reconnect policy: the delay before attempt `attempt`, or null to stop. */
 export type RetryStrategy = (attempt: number) => number | null;
+
+let lastId = 0;
+
+/** Ids are unique across both engines, so diagnostics never show two connections with one id. */
+export function nextEngineId(): number {
+  return ++lastId;
+}

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { guardAuth } from './auth-guard.js';
 import { classifyError, isReplyError, neverSent, sanitizedCause } from './classify-error.js';
 import { AuthError, ConnectError, ConnectionLostError, type RedisKitError } from '../errors.js';
-import type { BatchCommand, BatchReplies, EngineEvents, EngineSeam } from './engine-seam.js';
+import { type BatchCommand, type BatchReplies, type EngineEvents, type EngineSeam, nextEngineId } from './engine-seam.js';
 import type { IoredisClient } from './ioredis-client.js';
 
 export type { BatchCommand, BatchReplies, EngineEvents } from './engine-seam.js';
@@ -15,8 +15,6 @@ export type { BatchCommand, BatchReplies, EngineEvents } from './engine-seam.js'
 export type EngineMessageListener = (channel: Buffer, payload: Buffer, pattern: Buffer | undefined) => void;
 
 const EMPTY = Buffer.alloc(0);
-
-let nextId = 1;
 
 /** QUIT's bound when the client has no connect timeout of its own (ioredis's default connectTimeout). */
 const DEFAULT_QUIT_TIMEOUT_MS = 10_000;
@@ -33,7 +31,7 @@ const viaCall = new Set(['multi', 'exec', 'pipeline', 'monitor', 'quit', 'discon
  * knows it is ioredis, so the engine under the lanes can be replaced.
  */
 export class Engine extends EventEmitter<EngineEvents> implements EngineSeam {
-  readonly id = nextId++;
+  readonly id = nextEngineId();
   readonly #client: IoredisClient;
   readonly #target: string;
   #wasReady = false;

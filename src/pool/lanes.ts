@@ -190,7 +190,7 @@ export class Lanes {
       authRefused: () => engine.authError !== undefined,
       random: this.#options.random,
     });
-    const engine = this.#options.factory.create('lane', reconnect.retryStrategy);
+    const engine = this.#options.factory.createSeam('lane', reconnect.retryStrategy);
     const lane: Lane = { engine, inFlight: 0 };
     engine.on('ready', () => {
       reconnect.reset();
