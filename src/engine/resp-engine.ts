@@ -211,9 +211,11 @@ export class RespEngine extends EventEmitter<EngineEvents> implements EngineSeam
 
   #afterLoss(): void {
     this.#state = IDLE;
-    if (this.#closing) return this.#end();
-    const delay = this.#options.retryStrategy?.(++this.#attempts) ?? null;
-    if (delay === null) return this.#end();
+    const delay = this.#closing ? null : (this.#options.retryStrategy?.(++this.#attempts) ?? null);
+    if (delay === null) {
+      this.#end();
+      return;
+    }
     this.#state = WAITING;
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
@@ -243,7 +245,10 @@ export class RespEngine extends EventEmitter<EngineEvents> implements EngineSeam
     this.#watchdog = setTimeout(() => {
       this.#watchdog = undefined;
       if (connection !== this.#connection || !connection.isReady || connection.pending === 0) return;
-      if (connection.bytesReceived !== seen) return this.#armWatchdog(connection);
+      if (connection.bytesReceived !== seen) {
+        this.#armWatchdog(connection);
+        return;
+      }
       const error = new ConnectionLostError(
         `${this.#options.target} sent nothing for ${ms} ms with replies owed (socket timeout); the connection was dropped`,
       );
@@ -262,7 +267,10 @@ export class RespEngine extends EventEmitter<EngineEvents> implements EngineSeam
     if (this.#state === ENDED) return;
     this.#closing = true;
     const connection = this.#connection;
-    if (connection === undefined || this.#state !== READY) return this.destroy();
+    if (connection === undefined || this.#state !== READY) {
+      this.destroy();
+      return;
+    }
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => {
       timer = setTimeout(() => resolve('expired'), timeoutMs);
