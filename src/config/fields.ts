@@ -140,6 +140,7 @@ function hostListField(option: keyof RedisKitOptions, env: string, example: stri
 
 const URL_FORMS = `redis://[user[:password]@]host[:port][/db] (db 0 to ${MAX_DB}), rediss://… (TLS) or memory://`;
 const MODES = ['standalone', 'cluster', 'sentinel'] as const;
+const ENGINES = ['ioredis', 'resp'] as const;
 const SENTINEL_MASTER = /^[^\s]{1,256}$/;
 const CONNECTION_NAME = /^[!-~]{1,128}$/;
 const KEY_PREFIX_MAX = 128;
@@ -207,6 +208,16 @@ export const FIELDS = {
     expectedEnv: `a string of at most ${KEY_PREFIX_MAX} characters`,
     expectedOption: `a string of at most ${KEY_PREFIX_MAX} characters`,
   } satisfies Field<string>,
+  engine: {
+    option: 'engine',
+    env: 'REDIS_ENGINE',
+    secret: false,
+    verbatim: false,
+    fromEnv: z.string().trim().toLowerCase().pipe(z.enum(ENGINES)),
+    fromOption: z.enum(ENGINES),
+    expectedEnv: `one of ${ENGINES.join(', ')}`,
+    expectedOption: `one of ${ENGINES.map((e) => `'${e}'`).join(', ')}`,
+  } satisfies Field<(typeof ENGINES)[number]>,
   tlsCaFile: pathField('tlsCaFile', 'REDIS_TLS_CA_FILE'),
   tlsCertFile: pathField('tlsCertFile', 'REDIS_TLS_CERT_FILE'),
   tlsKeyFile: pathField('tlsKeyFile', 'REDIS_TLS_KEY_FILE'),
@@ -243,6 +254,7 @@ export const DEFAULTS = {
   commandTimeoutMs: 5000,
   retryMaxDelayMs: 30_000,
   keyPrefix: '',
+  engine: 'ioredis',
   idleTimeoutMs: 30_000,
   maxLifetimeMs: 1_800_000,
   validateAfterIdleMs: 10_000,

@@ -64,6 +64,7 @@ export function loadConfig(env: Env = process.env, overrides: RedisKitOptions = 
     commandTimeoutMs: number(FIELDS.commandTimeoutMs, DEFAULTS.commandTimeoutMs),
     retryMaxDelayMs: number(FIELDS.retryMaxDelayMs, DEFAULTS.retryMaxDelayMs),
     keyPrefix: orDefault(read(FIELDS.keyPrefix), DEFAULTS.keyPrefix),
+    engine: orDefault(read(FIELDS.engine), DEFAULTS.engine),
     idleTimeoutMs: number(FIELDS.idleTimeoutMs, DEFAULTS.idleTimeoutMs),
     maxLifetimeMs: number(FIELDS.maxLifetimeMs, DEFAULTS.maxLifetimeMs),
     validateAfterIdleMs: number(FIELDS.validateAfterIdleMs, DEFAULTS.validateAfterIdleMs),

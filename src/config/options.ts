@@ -161,6 +161,16 @@ export interface RedisKitOptions {
   keyPrefix?: string;
 
   /**
+   * The protocol engine under the lanes and leases. Env `REDIS_ENGINE`.
+   * `'ioredis'` (default) or `'resp'`: redis-kit's own RESP2/RESP3 connection
+   * (one socket per lane, writes coalesced per tick, no per-command timers).
+   * Both give the same replies and the same typed errors. `'resp'` applies in
+   * standalone mode only: Cluster and Sentinel stay on ioredis, and so do the
+   * pub/sub subscriber and the near-cache's invalidation connection.
+   */
+  engine?: 'ioredis' | 'resp';
+
+  /**
    * PEM file of the CA to trust. Env `REDIS_TLS_CA_FILE`. Setting any TLS file
    * turns TLS on, as `rediss://` does. Files are read at connect time
    * (`readTlsFiles()`), not here. Default: Node's trusted CAs.
@@ -275,6 +285,7 @@ export interface ResolvedConfig {
   readonly commandTimeoutMs: number;
   readonly retryMaxDelayMs: number;
   readonly keyPrefix: string;
+  readonly engine: 'ioredis' | 'resp';
   readonly tlsCaFile?: string;
   readonly tlsCertFile?: string;
   readonly tlsKeyFile?: string;

@@ -66,6 +66,17 @@ const NOT_WRITABLE = "Stream isn't writeable";
 /** Typed errors of commands that were never written, so sending them again cannot run them twice. */
 const unsent = new WeakSet<Error>();
 
+/**
+ * A connection loss for a command that never reached the socket (the own
+ * engine's connection was closed, or not ready, before it was written):
+ * typed like ioredis's "Stream isn't writeable", so a lane may send it again.
+ */
+export function unsentLoss(message: string, cause?: Error): ConnectionLostError {
+  const lost = new ConnectionLostError(message, cause === undefined ? undefined : { cause });
+  unsent.add(lost);
+  return lost;
+}
+
 /** Whether `error` says its command never reached the socket (typed by {@link classifyError}, or the engine's own). */
 export function neverSent(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

@@ -3,23 +3,10 @@ import { Redis } from 'ioredis';
 import { guardAuth } from './auth-guard.js';
 import { classifyError, isReplyError, neverSent, sanitizedCause } from './classify-error.js';
 import { AuthError, ConnectError, ConnectionLostError, type RedisKitError } from '../errors.js';
+import { type BatchCommand, type BatchReplies, type EngineEvents, type EngineSeam, nextEngineId } from './engine-seam.js';
 import type { IoredisClient } from './ioredis-client.js';
 
-/** One command of a batch: its name, then its arguments. */
-export type BatchCommand = [name: string, ...args: unknown[]];
-/** A batch's replies, one `[error, reply]` pair per command; each error is a typed redis-kit error. */
-export type BatchReplies = [error: Error | null, reply: unknown][];
-
-export interface EngineEvents {
-  /** The connection is usable (after the handshake). */
-  ready: [];
-  /** A connection attempt failed before it became ready. */
-  connectFailed: [error: RedisKitError];
-  /** A ready connection was lost (it may reconnect by itself if it is a lane). */
-  lost: [error: RedisKitError];
-  /** The connection is closed for good. */
-  end: [];
-}
+export type { BatchCommand, BatchReplies, EngineEvents } from './engine-seam.js';
 
 /**
  * Receives one pub/sub delivery: the channel it was published to, its payload
@@ -28,8 +15,6 @@ export interface EngineEvents {
 export type EngineMessageListener = (channel: Buffer, payload: Buffer, pattern: Buffer | undefined) => void;
 
 const EMPTY = Buffer.alloc(0);
-
-let nextId = 1;
 
 /** QUIT's bound when the client has no connect timeout of its own (ioredis's default connectTimeout). */
 const DEFAULT_QUIT_TIMEOUT_MS = 10_000;
@@ -45,8 +30,8 @@ const viaCall = new Set(['multi', 'exec', 'pipeline', 'monitor', 'quit', 'discon
  * and get its reply, connect, close, and a few events. Nothing above this file
  * knows it is ioredis, so the engine under the lanes can be replaced.
  */
-export class Engine extends EventEmitter<EngineEvents> {
-  readonly id = nextId++;
+export class Engine extends EventEmitter<EngineEvents> implements EngineSeam {
+  readonly id = nextEngineId();
   readonly #client: IoredisClient;
   readonly #target: string;
   #wasReady = false;

@@ -2,7 +2,7 @@ import type { RedisCommander } from 'ioredis';
 import { blockingTimeoutMs, isBlocking } from '../commands/command-table.js';
 import { installCommands } from '../commands/install-commands.js';
 import { validTimeout } from '../commands/timeout-option.js';
-import type { BatchCommand, BatchReplies } from '../engine/engine.js';
+import type { BatchCommand, BatchReplies } from '../engine/engine-seam.js';
 import { ClosedError } from '../errors.js';
 import type { Deadlines } from '../pool/deadlines.js';
 import type { PooledConnection, ReleaseState } from '../pool/pooled-connection.js';

@@ -1,4 +1,4 @@
-import type { Engine } from '../engine/engine.js';
+import type { EngineSeam } from '../engine/engine-seam.js';
 import { type ConnectionRole, channels } from '../observability/channels.js';
 
 /**
@@ -9,7 +9,7 @@ import { type ConnectionRole, channels } from '../observability/channels.js';
  * good (closed by its owner; its retry strategy said stop). Listening costs
  * nothing per command; each publish is skipped when nobody subscribes.
  */
-export function publishConnectionEvents(engine: Engine, role: ConnectionRole): void {
+export function publishConnectionEvents(engine: EngineSeam, role: ConnectionRole): void {
   let open = false;
   engine.on('ready', () => {
     open = true;

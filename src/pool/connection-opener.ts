@@ -61,7 +61,7 @@ export class ConnectionOpener {
 
   /** Opens one connection; `onEnd` is told when it closes for good. */
   async open(onEnd: (connection: PooledConnection) => void): Promise<PooledConnection> {
-    const engine = this.#options.factory.create('lease', null);
+    const engine = this.#options.factory.createSeam('lease', null);
     const attempt = ++this.#attempts;
     const started = this.#options.clock.now();
     try {

@@ -1,7 +1,7 @@
 import { ClosedError, QueueFullError, type RedisKitError } from '../errors.js';
 import { channels } from '../observability/channels.js';
 import type { ConnectionFactory } from '../topology/connection-factory.js';
-import type { Engine } from '../engine/engine.js';
+import type { EngineSeam } from '../engine/engine-seam.js';
 import { ReconnectStrategy } from './reconnect-strategy.js';
 import type { Breaker } from './breaker.js';
 import type { Deadlines } from './deadlines.js';
@@ -31,7 +31,7 @@ export interface LanesOptions {
 }
 
 interface Lane {
-  engine: Engine;
+  engine: EngineSeam;
   inFlight: number;
 }
 
@@ -190,7 +190,7 @@ export class Lanes {
       authRefused: () => engine.authError !== undefined,
       random: this.#options.random,
     });
-    const engine = this.#options.factory.create('lane', reconnect.retryStrategy);
+    const engine = this.#options.factory.createSeam('lane', reconnect.retryStrategy);
     const lane: Lane = { engine, inFlight: 0 };
     engine.on('ready', () => {
       reconnect.reset();

@@ -1,6 +1,6 @@
 import { classifyError } from '../engine/classify-error.js';
 import { CommandTimeoutError, type RedisKitError } from '../errors.js';
-import type { BatchCommand } from '../engine/engine.js';
+import type { BatchCommand } from '../engine/engine-seam.js';
 import { Deadline } from './deadlines.js';
 
 /** Where a pending command reports its end, so counts and latency are kept in one place. */

@@ -1,14 +1,14 @@
-import type { Engine } from '../engine/engine.js';
+import type { EngineSeam } from '../engine/engine-seam.js';
 import { Deadline } from './deadlines.js';
 
 /** An exclusive connection and its bookkeeping. */
 export class PooledConnection {
-  readonly engine: Engine;
+  readonly engine: EngineSeam;
   readonly retireAt: number;
   lastReleasedAt: number;
   leasedAt = 0;
 
-  constructor(engine: Engine, now: number, retireAt: number) {
+  constructor(engine: EngineSeam, now: number, retireAt: number) {
     this.engine = engine;
     this.lastReleasedAt = now;
     this.retireAt = retireAt;

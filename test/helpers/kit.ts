@@ -1,13 +1,21 @@
 import { type CreateRedisOptions, createRedis, type RedisKit } from '../../src/index.js';
 
 /**
+ * The engine under test clients' lanes and leases: `REDIS_ENGINE=resp npm test`
+ * runs the whole suite on the own engine. The one variable read from the
+ * environment; anything else would make the default run 'resp' by accident.
+ */
+export const testEngine: 'ioredis' | 'resp' = process.env.REDIS_ENGINE === 'resp' ? 'resp' : 'ioredis';
+
+/**
  * A client for a test server with timeouts short enough for tests. The
  * environment is ignored (`env: {}`) so a developer's REDIS_* variables
- * cannot change what a test does.
+ * cannot change what a test does; only {@link testEngine} is taken from it.
  */
 export function kitFor(target: { url: string }, options: CreateRedisOptions = {}): RedisKit {
   return createRedis({
     env: {},
+    engine: testEngine,
     url: target.url,
     connectTimeoutMs: 1000,
     socketTimeoutMs: 2000,

@@ -1,0 +1,60 @@
+import type { EventEmitter } from 'node:events';
+import type { AuthError, RedisKitError } from '../errors.js';
+
+/** One command of a batch: its name, then its arguments. */
+export type BatchCommand = [name: string, ...args: unknown[]];
+/** A batch's replies, one `[error, reply]` pair per command; each error is a typed redis-kit error. */
+export type BatchReplies = [error: Error | null, reply: unknown][];
+
+export interface EngineEvents {
+  /** The connection is usable (after the handshake). */
+  ready: [];
+  /** A connection attempt failed before it became ready. */
+  connectFailed: [error: RedisKitError];
+  /** A ready connection was lost (it may reconnect by itself if it is a lane). */
+  lost: [error: RedisKitError];
+  /** The connection is closed for good. */
+  end: [];
+}
+
+/**
+ * What the lanes, the lease pool and leases need from a connection, whichever
+ * protocol engine is under it (ioredis's {@link Engine}, or redis-kit's own
+ * {@link RespEngine}). Both behave the same through it:
+ *
+ * - `send`/`batch` reject only with typed redis-kit errors; an error for a
+ *   command that never reached the socket is marked so `neverSent()` says so
+ *   (a lane may send it again);
+ * - a connection whose credentials were refused is never used (`authError`);
+ * - a lane reconnects by itself with the retry strategy it was created with,
+ *   a lease (no strategy) ends instead;
+ * - `quit()` is bounded and never rejects; `destroy()` fails what is in flight.
+ */
+export interface EngineSeam extends EventEmitter<EngineEvents> {
+  readonly id: number;
+  readonly isReady: boolean;
+  readonly isEnded: boolean;
+  /** The credentials were refused; set until a later attempt succeeds. */
+  readonly authError: AuthError | undefined;
+  readonly lastError: RedisKitError | undefined;
+  /** One command; the reply is a string/number/array, or Buffers when `buffer`. */
+  send(name: string, args: unknown[], buffer?: boolean): Promise<unknown>;
+  /** Commands back to back; `atomic` wraps them in MULTI/EXEC. Null when EXEC aborted (WATCH). */
+  batch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null>;
+  /** Connects and waits for the handshake; on timeout `'destroy'` ends the engine, `'retry'` reconnects. */
+  connect(timeoutMs: number, onTimeout?: 'destroy' | 'retry'): Promise<void>;
+  /** Graceful, bounded close; never rejects. */
+  quit(timeoutMs?: number): Promise<void>;
+  /** Drops the socket at once; whatever is in flight fails. */
+  destroy(): void;
+}
+
+/** A lane's or subscriber's reconnect policy: the delay before attempt `attempt`, or null to stop. */
+export type RetryStrategy = (attempt: number) => number | null;
+
+let lastId = 0;
+
+/** Ids are unique across both engines, so diagnostics never show two connections with one id. */
+export function nextEngineId(): number {
+  return ++lastId;
+}

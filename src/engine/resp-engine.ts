@@ -1,0 +1,297 @@
+import { EventEmitter } from 'node:events';
+import { AuthError, ClosedError, ConnectError, ConnectionLostError, type RedisKitError } from '../errors.js';
+import { classifyError, unsentLoss } from './classify-error.js';
+import {
+  type BatchCommand,
+  type BatchReplies,
+  type EngineEvents,
+  type EngineSeam,
+  nextEngineId,
+  type RetryStrategy,
+} from './engine-seam.js';
+import { runBatch } from './resp-batch.js';
+import { type PreparedCommand, prepareCommand } from './resp-command-prep.js';
+import { transformReply } from './resp-reply-transforms.js';
+import { PromiseCommand, RespConnection, type RespConnectionOptions } from './resp/index.js';
+
+export interface RespEngineOptions {
+  /** Where and how to connect; the password is kept here (reconnects need it) and never logged. */
+  connection: RespConnectionOptions;
+  /** `host:port` for messages; never credentials. */
+  target: string;
+  /** Prefix of every key (`''`: none). */
+  keyPrefix: string;
+  /** Lanes reconnect with it; leases have none (null) and end instead. */
+  retryStrategy: RetryStrategy | null;
+  /** Silence (ms) with replies owed after which the socket is dropped and reconnected; undefined: never (leases). */
+  socketTimeoutMs: number | undefined;
+}
+
+const IDLE = 0;
+const CONNECTING = 1;
+const READY = 2;
+/** Between attempts: the retry strategy's delay runs. */
+const WAITING = 3;
+const ENDED = 4;
+
+/**
+ * The engine seam on redis-kit's own RESP connection (issue #8): what
+ * {@link Engine} does over ioredis, with the same events, errors and
+ * reconnect behaviour, for lanes and leases in standalone mode. One
+ * {@link RespConnection} at a time; when it is lost, the next one is opened
+ * after the retry strategy's delay, or the engine ends (no strategy, null,
+ * or quit/destroy asked for).
+ */
+export class RespEngine extends EventEmitter<EngineEvents> implements EngineSeam {
+  readonly id = nextEngineId();
+  readonly #options: RespEngineOptions;
+  #state = IDLE;
+  #connection: RespConnection | undefined;
+  /** quit() or destroy() was called: no more attempts. */
+  #closing = false;
+  #attempts = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
+  #connecting: Promise<void> | undefined;
+  #lastError: RedisKitError | undefined;
+  #authError: AuthError | undefined;
+
+  constructor(options: RespEngineOptions) {
+    super();
+    this.#options = options;
+  }
+
+  get isReady(): boolean {
+    return this.#state === READY;
+  }
+
+  get isEnded(): boolean {
+    return this.#state === ENDED || (this.#closing && this.#state !== READY);
+  }
+
+  get authError(): AuthError | undefined {
+    return this.#authError;
+  }
+
+  get lastError(): RedisKitError | undefined {
+    return this.#lastError;
+  }
+
+  send(name: string, args: unknown[], buffer = false): Promise<unknown> {
+    let prepared: PreparedCommand;
+    try {
+      prepared = prepareCommand(name, args, buffer, this.#options.keyPrefix);
+    } catch (error) {
+      return Promise.reject(classifyError(error, name));
+    }
+    const protocol = this.#connection?.protocol ?? 2;
+    return this.#sendPrepared(prepared).then((reply) => transformReply(prepared.name, reply, protocol));
+  }
+
+  batch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
+    if (this.#state !== READY) return Promise.reject(this.#notReady(atomic ? 'multi' : 'pipeline'));
+    try {
+      return runBatch(commands, atomic, this.#options.keyPrefix, this.#connection?.protocol ?? 2, (command) => this.#sendPrepared(command));
+    } catch (error) {
+      return Promise.reject(classifyError(error, atomic ? 'multi' : 'pipeline'));
+    }
+  }
+
+  #sendPrepared(prepared: PreparedCommand): Promise<unknown> {
+    const connection = this.#connection;
+    if (connection === undefined || this.#state !== READY) return Promise.reject(this.#notReady(prepared.name));
+    const command = new PromiseCommand(prepared.name, prepared.args, prepared.buffers);
+    connection.send(command);
+    this.#armWatchdog(connection);
+    return command.promise.catch((error: unknown) => {
+      // Closed before it was written: it did not run, like ioredis's unwritable stream.
+      if (error instanceof ClosedError) throw unsentLoss(`${prepared.name} was not sent: ${error.message}`, error);
+      throw classifyError(error, prepared.name);
+    });
+  }
+
+  #notReady(name: string): ConnectionLostError {
+    return unsentLoss(`${name} was not sent: the connection to ${this.#options.target} is not ready`);
+  }
+
+  connect(timeoutMs: number, onTimeout: 'destroy' | 'retry' = 'destroy'): Promise<void> {
+    if (this.#state === READY) return Promise.resolve();
+    if (this.#state === ENDED || this.#closing) {
+      return Promise.reject(this.#lastError ?? new ClosedError(`the connection to ${this.#options.target} is closed`));
+    }
+    this.#connecting ??= this.#attempt(timeoutMs, onTimeout).finally(() => {
+      this.#connecting = undefined;
+    });
+    return this.#connecting;
+  }
+
+  #attempt(timeoutMs: number, onTimeout: 'destroy' | 'retry'): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.off('ready', onReady);
+        this.off('connectFailed', onFail);
+        this.off('end', onEnd);
+      };
+      const onReady = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onFail = (error: RedisKitError): void => {
+        cleanup();
+        reject(error);
+      };
+      const onEnd = (): void =>
+        onFail(this.#authError ?? this.#lastError ?? new ConnectError(this.#options.target, `connection to ${this.#options.target} ended`));
+      // The connection's own timeout covers one attempt; this one covers the caller's wait (backoff included).
+      const timer = setTimeout(() => {
+        cleanup();
+        const error = new ConnectError(this.#options.target, `connecting to ${this.#options.target} timed out after ${timeoutMs} ms`);
+        this.#lastError = error;
+        if (onTimeout === 'destroy') this.destroy();
+        else this.#connection?.destroy(error);
+        reject(error);
+      }, timeoutMs);
+      this.on('ready', onReady);
+      this.on('connectFailed', onFail);
+      this.on('end', onEnd);
+      if (this.#state === IDLE) this.#open();
+    });
+  }
+
+  #open(): void {
+    this.#state = CONNECTING;
+    const connection = new RespConnection(this.#options.connection);
+    this.#connection = connection;
+    connection.on('close', (error) => this.#onClose(connection, error));
+    connection.connect().then(
+      () => this.#onReady(connection),
+      (error: unknown) => this.#onConnectFailed(connection, error),
+    );
+  }
+
+  #onReady(connection: RespConnection): void {
+    if (connection !== this.#connection) return;
+    if (this.#closing) {
+      connection.destroy();
+      return;
+    }
+    this.#state = READY;
+    this.#attempts = 0;
+    this.#lastError = undefined;
+    this.#authError = undefined;
+    this.emit('ready');
+  }
+
+  #onConnectFailed(connection: RespConnection, raw: unknown): void {
+    if (connection !== this.#connection) return;
+    this.#connection = undefined;
+    let error = classifyError(raw, 'connect');
+    if (error instanceof AuthError) {
+      // The connection closed on the refusal: it is never used.
+      error = new AuthError(`Redis at ${this.#options.target} refused the credentials: ${error.message}`, { cause: error });
+      this.#authError = error;
+    }
+    this.#lastError = error;
+    this.emit('connectFailed', error);
+    this.#afterLoss();
+  }
+
+  #onClose(connection: RespConnection, error: RedisKitError | undefined): void {
+    // Before ready, the failed connect() reports it.
+    if (connection !== this.#connection || this.#state !== READY) return;
+    this.#connection = undefined;
+    this.#disarmWatchdog();
+    this.#state = IDLE;
+    const lost = error ?? new ConnectionLostError(`the connection to ${this.#options.target} was closed`);
+    if (error !== undefined) this.#lastError = error;
+    this.emit('lost', lost);
+    this.#afterLoss();
+  }
+
+  #afterLoss(): void {
+    this.#state = IDLE;
+    const delay = this.#closing ? null : (this.#options.retryStrategy?.(++this.#attempts) ?? null);
+    if (delay === null) {
+      this.#end();
+      return;
+    }
+    this.#state = WAITING;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (!this.#closing) this.#open();
+    }, delay);
+  }
+
+  #end(): void {
+    if (this.#state === ENDED) return;
+    this.#state = ENDED;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#disarmWatchdog();
+    this.emit('end');
+  }
+
+  /**
+   * ioredis's socketTimeout: a lane whose server stops answering (paused,
+   * blackholed) is dropped and reconnects instead of staying wedged. Checked
+   * coarsely (one timer per connection, not per command): silence with
+   * replies owed for between one and two periods trips it.
+   */
+  #armWatchdog(connection: RespConnection): void {
+    const ms = this.#options.socketTimeoutMs;
+    if (ms === undefined || this.#watchdog !== undefined) return;
+    const seen = connection.bytesReceived;
+    this.#watchdog = setTimeout(() => {
+      this.#watchdog = undefined;
+      if (connection !== this.#connection || !connection.isReady || connection.pending === 0) return;
+      if (connection.bytesReceived !== seen) {
+        this.#armWatchdog(connection);
+        return;
+      }
+      const error = new ConnectionLostError(
+        `${this.#options.target} sent nothing for ${ms} ms with replies owed (socket timeout); the connection was dropped`,
+      );
+      this.#lastError = error;
+      connection.destroy(error);
+    }, ms);
+    this.#watchdog.unref();
+  }
+
+  #disarmWatchdog(): void {
+    clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
+  }
+
+  async quit(timeoutMs = this.#options.connection.connectTimeoutMs ?? 10_000): Promise<void> {
+    if (this.#state === ENDED) return;
+    this.#closing = true;
+    const connection = this.#connection;
+    if (connection === undefined || this.#state !== READY) {
+      this.destroy();
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), timeoutMs);
+    });
+    try {
+      const outcome = await Promise.race([connection.quit(), expired]);
+      if (outcome === 'expired') {
+        this.#lastError = new ConnectionLostError(`QUIT was not answered within ${timeoutMs} ms; the connection was dropped`);
+        this.destroy();
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  destroy(): void {
+    this.#closing = true;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    const connection = this.#connection;
+    if (connection !== undefined) connection.destroy();
+    else if (this.#state !== CONNECTING) this.#end();
+  }
+}
