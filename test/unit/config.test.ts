@@ -65,6 +65,7 @@ describe('loadConfig defaults', () => {
         breakerFailureThreshold: 5,
         breakerProbeIntervalMs: 1000,
         connectionName: 'redis-kit',
+        engine: 'ioredis',
       },
     );
     assert.equal('password' in config, false, 'unset optional fields are absent, not undefined');
