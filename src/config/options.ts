@@ -164,9 +164,13 @@ export interface RedisKitOptions {
    * The protocol engine under the lanes and leases. Env `REDIS_ENGINE`.
    * `'ioredis'` (default) or `'resp'`: redis-kit's own RESP2/RESP3 connection
    * (one socket per lane, writes coalesced per tick, no per-command timers).
-   * Both give the same replies and the same typed errors. `'resp'` applies in
-   * standalone mode only: Cluster and Sentinel stay on ioredis, and so do the
-   * pub/sub subscriber and the near-cache's invalidation connection.
+   * `'resp'` applies in standalone mode only: Cluster and Sentinel stay on
+   * ioredis, and so do the pub/sub subscriber and the near-cache's
+   * invalidation connection.
+   *
+   * Experimental: `'resp'` is not yet covered by the differential and fault
+   * tests that must pass before it becomes the default; do not use it in
+   * production yet.
    */
   engine?: 'ioredis' | 'resp';
 
