@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import { guardAuth } from './auth-guard.js';
+import { awaitReady } from './await-ready.js';
 import { classifyError, isReplyError, neverSent, sanitizedCause } from './classify-error.js';
 import { AuthError, ConnectError, ConnectionLostError, type RedisKitError } from '../errors.js';
 import { type BatchCommand, type BatchReplies, type EngineEvents, type EngineSeam, nextEngineId } from './engine-seam.js';
@@ -200,44 +201,26 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineSeam {
   }
 
   #attempt(timeoutMs: number, onTimeout: 'destroy' | 'retry'): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        this.off('ready', onReady);
-        this.off('connectFailed', onFail);
-        this.off('end', onEnd);
-      };
-      const onReady = (): void => {
-        cleanup();
-        resolve();
-      };
-      const onFail = (error: RedisKitError): void => {
-        cleanup();
-        reject(error);
-      };
-      const onEnd = (): void =>
-        onFail(this.#authError ?? this.#lastError ?? new ConnectError(this.#target, `connection to ${this.#target} ended`));
-      // The engine's own connectTimeout covers TCP only; a server that accepts
-      // but never finishes the handshake is caught here.
-      const timer = setTimeout(() => {
-        cleanup();
-        const error = new ConnectError(this.#target, `connecting to ${this.#target} timed out after ${timeoutMs} ms`);
+    // The engine's own connectTimeout covers TCP only; a server that accepts
+    // but never finishes the handshake is caught by this wait.
+    return awaitReady(this, {
+      target: this.#target,
+      timeoutMs,
+      endError: () => this.#authError ?? this.#lastError ?? new ConnectError(this.#target, `connection to ${this.#target} ended`),
+      onTimeout: (error) => {
         this.#lastError = error;
         if (onTimeout === 'destroy') this.destroy();
         else this.#client.disconnect(true);
-        reject(error);
-      }, timeoutMs);
-      this.on('ready', onReady);
-      this.on('connectFailed', onFail);
-      this.on('end', onEnd);
-      const status = this.#client.status;
-      if (status === 'wait' || status === 'end' || status === 'close') {
+      },
+      start: () => {
+        const status = this.#client.status;
+        if (status !== 'wait' && status !== 'end' && status !== 'close') return;
         this.#client.connect().catch((error: unknown) => {
-          // The 'close'/'end' listeners above report the classified error;
-          // this only records an error the engine raised without closing.
+          // The 'close'/'end' listeners report the classified error; this
+          // only records an error the engine raised without closing.
           this.#lastError ??= this.#connectionError(error);
         });
-      }
+      },
     });
   }
 

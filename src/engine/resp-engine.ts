@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { AuthError, ClosedError, ConnectError, ConnectionLostError, type RedisKitError } from '../errors.js';
+import { awaitReady } from './await-ready.js';
 import { classifyError, unsentLoss } from './classify-error.js';
 import {
   type BatchCommand,
@@ -126,36 +127,20 @@ export class RespEngine extends EventEmitter<EngineEvents> implements EngineSeam
   }
 
   #attempt(timeoutMs: number, onTimeout: 'destroy' | 'retry'): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        this.off('ready', onReady);
-        this.off('connectFailed', onFail);
-        this.off('end', onEnd);
-      };
-      const onReady = (): void => {
-        cleanup();
-        resolve();
-      };
-      const onFail = (error: RedisKitError): void => {
-        cleanup();
-        reject(error);
-      };
-      const onEnd = (): void =>
-        onFail(this.#authError ?? this.#lastError ?? new ConnectError(this.#options.target, `connection to ${this.#options.target} ended`));
-      // The connection's own timeout covers one attempt; this one covers the caller's wait (backoff included).
-      const timer = setTimeout(() => {
-        cleanup();
-        const error = new ConnectError(this.#options.target, `connecting to ${this.#options.target} timed out after ${timeoutMs} ms`);
+    const target = this.#options.target;
+    // The connection's own timeout covers one attempt; this one covers the caller's wait (backoff included).
+    return awaitReady(this, {
+      target,
+      timeoutMs,
+      endError: () => this.#authError ?? this.#lastError ?? new ConnectError(target, `connection to ${target} ended`),
+      onTimeout: (error) => {
         this.#lastError = error;
         if (onTimeout === 'destroy') this.destroy();
         else this.#connection?.destroy(error);
-        reject(error);
-      }, timeoutMs);
-      this.on('ready', onReady);
-      this.on('connectFailed', onFail);
-      this.on('end', onEnd);
-      if (this.#state === IDLE) this.#open();
+      },
+      start: () => {
+        if (this.#state === IDLE) this.#open();
+      },
     });
   }
 
