@@ -28,6 +28,7 @@ export type RedisKitErrorCode =
   | 'ERR_REDIS_NOT_ALLOWED'
   | 'ERR_REDIS_INVALID_ARGUMENT'
   | 'ERR_REDIS_ENGINE'
+  | 'ERR_REDIS_VALIDATION'
   // The services' own codes; their classes live next to each service.
   | 'ERR_REDIS_CACHE_ENCODE'
   | 'ERR_REDIS_CACHE_DECODE'
@@ -263,5 +264,26 @@ export class InvalidArgumentError extends RedisKitError {
 export class EngineError extends RedisKitError {
   constructor(message: string, options?: RedisKitErrorOptions) {
     super('ERR_REDIS_ENGINE', message, options);
+  }
+}
+
+/** One reason a schema refused a value (the shape of a Standard Schema issue). */
+export interface ValidationIssue {
+  readonly message: string;
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+}
+
+/**
+ * A value the schema refused: on write nothing was written; on read the
+ * stored data no longer matches the schema (or could not be decoded).
+ * `issues` are the schema's own. The message names paths and the schema's
+ * messages, never the value itself.
+ */
+export class ValidationError extends RedisKitError {
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(message: string, issues: readonly ValidationIssue[], options?: RedisKitErrorOptions) {
+    super('ERR_REDIS_VALIDATION', message, options);
+    this.issues = issues;
   }
 }
