@@ -91,3 +91,6 @@ export type {
 export { Availability, isRedisDown } from './fallback/availability.js';
 export type { AvailabilityEvents, AvailabilityOptions } from './fallback/availability.js';
 export { decodeKeyPart, encodeKeyPart } from './keys/key-encoding.js';
+export { createMessageLog, MessageLog } from './repositories/logs/index.js';
+export type { LogEntry, LogFollower, LogFollowOptions, LogRangeOptions, MessageLogOptions } from './repositories/logs/index.js';
+export type { InferInput, InferOutput, StandardIssue, StandardResult, StandardSchemaV1 } from './repositories/standard-schema.js';

@@ -14,6 +14,8 @@ import {
   type Topics,
 } from '../pubsub/index.js';
 import { createRateLimiter, type RateLimiter, type RateLimiterOptions } from '../rate-limit/index.js';
+import { createMessageLog, type MessageLog, type MessageLogOptions } from '../repositories/logs/index.js';
+import type { StandardSchemaV1 } from '../repositories/standard-schema.js';
 import { createSessionStore, type SessionData, type SessionStore, type SessionStoreOptions } from '../session/index.js';
 
 /**
@@ -43,6 +45,15 @@ export class RedisKit extends RedisClient {
   /** A rate limiter on this client; see `RateLimiterOptions`. Same as `createRateLimiter(redis, options)`. */
   rateLimiter(options: RateLimiterOptions): RateLimiter {
     return createRateLimiter(this, options);
+  }
+
+  /**
+   * Message logs on Redis Streams, entries typed and validated by
+   * `options.schema`; see `MessageLogOptions`. Same as
+   * `createMessageLog(redis, options)`.
+   */
+  log<S extends StandardSchemaV1>(options: MessageLogOptions<S>): MessageLog<S> {
+    return createMessageLog<S>(this, options);
   }
 
   /**
