@@ -274,6 +274,36 @@ describe('message logs on Redis Streams', () => {
     assert.equal(other.closed, true);
   });
 
+  it('destroying the client fails an open follow with its error at once', async () => {
+    const redis = kitFor(server);
+    const log = redis.log({ namespace: 'destroy', schema: message });
+    const follower = log.follow('d', { blockMs: 60_000 });
+    await follower.ready;
+    await blockedClients(server, 1);
+    const pending = follower.next();
+    redis.destroy(new Error('going away'));
+    await assert.rejects(withTimeout(pending, 10_000, 'the failed read'), ClosedError);
+    assert.equal(follower.closed, true);
+  });
+
+  it('a slow consumer holds the backlog in Redis: at most batchSize entries are buffered', async () => {
+    await using redis = kitFor(server);
+    const log = redis.log({ namespace: 'slow', schema: message });
+    for (let n = 0; n < 20; n++) await log.append('s', { from: 'a', text: 't', n });
+    const follower = log.follow('s', { after: '0-0', batchSize: 3 });
+    assert.equal((await take(follower, 1))[0]?.value.n, 0);
+    await waitFor(() => follower.buffered === 3, { what: 'the buffer to fill' });
+    // A follow that ignored the limit would have read more by now.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(follower.buffered, 3);
+    assert.deepEqual(
+      (await take(follower, 19)).map((e) => e.value.n),
+      Array.from({ length: 19 }, (_, i) => i + 1),
+      'everything still arrives, in order',
+    );
+    await follower.close();
+  });
+
   it('a stored entry the schema refuses ends a follow after the entries before it', async () => {
     await using redis = kitFor(server);
     const log = redis.log({ namespace: 'fbad', schema: message });
