@@ -247,6 +247,9 @@ describe('message logs on Redis Streams', () => {
     assert.equal(follower.closed, true);
     assert.equal(log.following, 0);
     await blockedClients(server, 0);
+    // The blocked XREAD was woken (CLIENT UNBLOCK), not cut off: its connection came back clean and stays in the pool.
+    assert.deepEqual(redis.stats().pool.destroyed, {}, 'no connection was destroyed');
+    assert.equal(redis.stats().pool.idle, 1);
 
     const already = log.follow('e', { signal: AbortSignal.abort() });
     assert.deepEqual(await already.next(), { done: true, value: undefined }, 'an aborted signal ends it at once');

@@ -63,6 +63,10 @@ export class FollowIterator<T> extends Lifecycle implements LogFollower<T> {
   #lastError: Error | undefined;
   /** The loop waiting for room in the buffer. */
   #wakeLoop: (() => void) | undefined;
+  /** The reader while one of its reads is waiting on the server, to be interrupted on stop. */
+  #reading: BlockingReader | undefined;
+  /** Aborts the lease if an interrupted read has not come back in time. */
+  #interruptTimer: NodeJS.Timeout | undefined;
 
   constructor(source: FollowSource<T>, settings: FollowSettings) {
     super();
@@ -171,6 +175,7 @@ export class FollowIterator<T> extends Lifecycle implements LogFollower<T> {
         await this.#sleep(delay);
       }
     }
+    clearTimeout(this.#interruptTimer);
     this.#source.ended(this);
   }
 
@@ -186,7 +191,13 @@ export class FollowIterator<T> extends Lifecycle implements LogFollower<T> {
     while (!this.#stopped) {
       await this.#room(batchSize);
       if (this.#stopped) return;
-      const raws = await reader.read(key, this.#readId, batchSize - this.#buffer.length, blockMs);
+      let raws: RawEntry[];
+      this.#reading = reader;
+      try {
+        raws = await reader.read(key, this.#readId, batchSize - this.#buffer.length, blockMs);
+      } finally {
+        this.#reading = undefined;
+      }
       retry.reset();
       this.#lastError = undefined;
       for (const raw of raws) {
@@ -236,12 +247,24 @@ export class FollowIterator<T> extends Lifecycle implements LogFollower<T> {
     });
   }
 
+  #interrupt(reader: BlockingReader): void {
+    const abort = (): void => this.#controller.abort();
+    this.#interruptTimer = setTimeout(abort, INTERRUPT_GRACE_MS);
+    reader.interrupt().then((woken) => {
+      if (!woken) abort();
+    }, abort);
+  }
+
   /** No more reading: the lease is let go; pending reads get `error`, or done. */
   #stop(error: Error | undefined): void {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#settings.signal?.removeEventListener('abort', this.#onAbort);
-    this.#controller.abort();
+    const reader = this.#reading;
+    // A read waiting on the server is woken, so the lease comes back clean and its connection is reused;
+    // destroy() is "at once", and anything else (no read out, the wake failed or is slow) aborts the lease.
+    if (reader === undefined || error !== undefined) this.#controller.abort();
+    else this.#interrupt(reader);
     this.#wake();
     this.#resolveStarted(error);
     const reads = this.#reads.splice(0);
@@ -252,6 +275,9 @@ export class FollowIterator<T> extends Lifecycle implements LogFollower<T> {
     }
   }
 }
+
+/** How long an interrupted read may take to come back before its lease is aborted. */
+const INTERRUPT_GRACE_MS = 1000;
 
 /** Failures a follow waits out: Redis unreachable, or no lease to be had for now. */
 function isTransient(error: Error): boolean {

@@ -16,6 +16,12 @@ export interface BlockingReader {
   lastId(key: string): Promise<string | undefined>;
   /** Entries after `afterId`, at most `count`; waits up to `blockMs` for the first when there are none yet. */
   read(key: string, afterId: string, count: number, blockMs: number): Promise<RawEntry[]>;
+  /**
+   * Wakes a read that is waiting, so it returns no entries and the reader
+   * can be given back clean. Resolves false when it could not (the read is
+   * then aborted, which costs the connection).
+   */
+  interrupt(): Promise<boolean>;
 }
 
 /** Where a message log keeps its entries: Redis Streams, or process memory under `memory://`. */

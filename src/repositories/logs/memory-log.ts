@@ -81,6 +81,8 @@ export class MemoryLogBackend implements LogBackend {
     const reader: BlockingReader = {
       lastId: async (key) => this.#streams.get(key)?.entries.at(-1)?.id,
       read: (key, afterId, count, blockMs) => this.#read(key, afterId, count, blockMs, signal),
+      // Nothing to give back clean in memory: the abort that follows ends the wait.
+      interrupt: async () => false,
     };
     return fn(reader);
   }

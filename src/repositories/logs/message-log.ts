@@ -119,8 +119,10 @@ export class MessageLog<S extends StandardSchemaV1 = StandardSchemaV1> extends L
    * `for await (const entry of log.follow('room-1', { after }))`. See
    * {@link LogFollower} for how it ends, waits out an outage, and fails.
    * Each follow holds one leased connection while it lives (count them into
-   * `REDIS_MAX_CONNECTIONS`); ending one while it waits on the server
-   * replaces that connection.
+   * `REDIS_MAX_CONNECTIONS`). Ending one wakes its waiting XREAD with
+   * CLIENT UNBLOCK, so the connection is reused; where that cannot be done
+   * (ACL, not standalone, Redis down, the client closing) the connection is
+   * replaced instead.
    */
   follow(logId: string, options: LogFollowOptions = {}): LogFollower<InferOutput<S>> {
     this.assertOpen();

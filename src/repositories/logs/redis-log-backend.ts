@@ -46,17 +46,42 @@ export class RedisLogBackend implements LogBackend {
   }
 
   withReader<T>(fn: (reader: BlockingReader) => Promise<T>, signal: AbortSignal): Promise<T> {
-    return this.#redis.lease((connection) => fn(new LeaseReader(connection, this.#buffer)), { signal });
+    // CLIENT UNBLOCK over a lane reaches the leased connection's server only when there is one server: client ids
+    // are per node, so on a Cluster (or across a Sentinel failover) it could wake someone else's command.
+    const wake = this.#redis.options.mode === 'standalone' ? this.#redis : undefined;
+    return this.#redis.lease((connection) => fn(new LeaseReader(wake, connection, this.#buffer)), { signal });
   }
 }
 
 class LeaseReader implements BlockingReader {
+  /** Where CLIENT UNBLOCK is sent (the lanes), or undefined where it must not be. */
+  readonly #wake: RedisClient | undefined;
   readonly #connection: Lease;
   readonly #buffer: boolean;
+  /** The leased connection's CLIENT ID, for CLIENT UNBLOCK; undefined when the server would not say (ACL). */
+  readonly #clientId: Promise<string | undefined>;
 
-  constructor(connection: Lease, buffer: boolean) {
+  constructor(wake: RedisClient | undefined, connection: Lease, buffer: boolean) {
+    this.#wake = wake;
     this.#connection = connection;
     this.#buffer = buffer;
+    // Not awaited: it is written ahead of the first XREAD on the same connection, so it costs no round trip of its own.
+    this.#clientId =
+      wake === undefined
+        ? Promise.resolve(undefined)
+        : connection.sendCommand('client', ['id']).then(
+            (id) => String(id),
+            () => undefined,
+          );
+  }
+
+  async interrupt(): Promise<boolean> {
+    const id = await this.#clientId;
+    if (this.#wake === undefined || id === undefined) return false;
+    // Over a lane, since the leased connection is busy blocking: the XREAD then answers nil and the lease is given
+    // back clean. 0 (not blocked yet, or any more) or a refusal: the read is aborted instead.
+    const unblocked = await this.#wake.sendCommand('client', ['unblock', id]).catch(() => 0);
+    return unblocked === 1;
   }
 
   async lastId(key: string): Promise<string | undefined> {
