@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
+import { kOwnedResourceCount } from '../../src/client/internal.js';
 import {
   ClosedError,
   ConfigError,
@@ -253,6 +254,25 @@ describe('message logs on Redis Streams', () => {
 
     const already = log.follow('e', { signal: AbortSignal.abort() });
     assert.deepEqual(await already.next(), { done: true, value: undefined }, 'an aborted signal ends it at once');
+  });
+
+  it('a log registers with its client and unregisters when closed or destroyed', async () => {
+    await using redis = kitFor(server);
+    const before = redis[kOwnedResourceCount];
+    {
+      await using scoped = redis.log({ schema: message });
+      await scoped.append('x', { from: 'a', text: 'b' });
+      assert.equal(redis[kOwnedResourceCount], before + 1);
+    }
+    assert.equal(redis[kOwnedResourceCount], before, '`await using` closed and unregistered it');
+    const destroyed = redis.log({ schema: message });
+    const follower = destroyed.follow('x', { after: '0-0' });
+    destroyed.destroy();
+    assert.equal(redis[kOwnedResourceCount], before);
+    assert.equal(follower.closed, true);
+    await assert.rejects(follower.next(), ClosedError);
+    await assert.rejects(destroyed.latest('x', 1), ClosedError);
+    assert.throws(() => destroyed.follow('x'), ClosedError);
   });
 
   it('closing the log or the client ends open follows; the client closes without waiting for their leases', async () => {
