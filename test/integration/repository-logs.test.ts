@@ -409,6 +409,36 @@ describe('a follow across a server restart', () => {
     await follower.return();
     assert.equal(reader.stats().pool.active, 0);
   });
+
+  it('waits out an outage long enough to open the breaker, retrying the lease, then resumes', async () => {
+    // The reader only ever leases: its breaker, opened by failed leases, must still close (the lanes' probes).
+    await using reader = kitFor(server, { breakerFailureThreshold: 2 });
+    await using writer = kitFor(server);
+    const log = reader.log({ namespace: 'outage', schema: message });
+    const writeLog = writer.log({ namespace: 'outage', schema: message });
+    const first = await writeLog.append('o', { from: 'w', text: 't', n: 0 });
+    const follower = log.follow('o', { after: '0-0', blockMs: 1000 });
+    assert.equal((await take(follower, 1))[0]?.id, first);
+
+    await server.kill();
+    await waitFor(() => reader.isUnavailable, { what: "the reader's breaker to open", timeoutMs: 20_000 });
+    await waitFor(() => follower.lastError !== undefined, { what: 'the follow to report why it waits', timeoutMs: 20_000 });
+    assert.equal(follower.closed, false, 'an outage does not end the follow');
+    await server.restart();
+
+    let second: string | undefined;
+    await waitFor(
+      async () => {
+        second = await writeLog.append('o', { from: 'w', text: 't', n: 1 });
+        return true;
+      },
+      { what: 'an append after the restart', timeoutMs: 20_000, intervalMs: 50 },
+    );
+    const [next] = await take(follower, 1);
+    assert.equal(next?.id, second, 'the entry after the outage, and not the one before again');
+    assert.equal(next?.value.n, 1);
+    await follower.return();
+  });
 });
 
 describe('message logs with memory://', () => {
