@@ -16,7 +16,9 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
 }
 
 /** What `validate` returns: the (possibly transformed) value, or why it was refused. */
-export type StandardResult<Output> = { readonly value: Output; readonly issues?: undefined } | { readonly issues: ReadonlyArray<StandardIssue> };
+export type StandardResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | { readonly issues: ReadonlyArray<StandardIssue> };
 
 /** One reason a value was refused, with where in the value it was found. */
 export interface StandardIssue {
@@ -26,3 +28,6 @@ export interface StandardIssue {
 
 /** The type a schema's `validate` produces: the record or entry type of a repository. */
 export type InferOutput<S extends StandardSchemaV1> = NonNullable<S['~standard']['types']>['output'];
+
+/** The type a schema accepts: what `put` and `create` take (equal to the output unless the schema transforms). */
+export type InferInput<S extends StandardSchemaV1> = NonNullable<S['~standard']['types']>['input'];

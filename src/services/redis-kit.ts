@@ -14,6 +14,8 @@ import {
   type Topics,
 } from '../pubsub/index.js';
 import { createRateLimiter, type RateLimiter, type RateLimiterOptions } from '../rate-limit/index.js';
+import { createRepository, type FieldOf, type Repository, type RepositoryOptions } from '../repositories/records/index.js';
+import type { StandardSchemaV1 } from '../repositories/standard-schema.js';
 import { createSessionStore, type SessionData, type SessionStore, type SessionStoreOptions } from '../session/index.js';
 
 /**
@@ -43,6 +45,15 @@ export class RedisKit extends RedisClient {
   /** A rate limiter on this client; see `RateLimiterOptions`. Same as `createRateLimiter(redis, options)`. */
   rateLimiter(options: RateLimiterOptions): RateLimiter {
     return createRateLimiter(this, options);
+  }
+
+  /**
+   * Typed records on this client, validated by `options.schema` (any
+   * Standard Schema: zod, valibot, arktype), the record type inferred from
+   * it; see `RepositoryOptions`. Same as `createRepository(redis, options)`.
+   */
+  repository<S extends StandardSchemaV1, const U extends FieldOf<S> = never>(options: RepositoryOptions<S, U>): Repository<S, U> {
+    return createRepository<S, U>(this, options);
   }
 
   /**
