@@ -34,13 +34,17 @@ export async function keysPage(
   prefix: string,
   position: Position,
   limit: number,
+  /** Whether a key is one of the repository's records (not another writer's key under the same prefix). */
+  isRecord: (key: string) => boolean,
 ): Promise<{ keys: string[]; next: string | undefined }> {
   const keys: string[] = [];
   let { scan, after } = position;
   const count = Math.max(100, limit);
   for (;;) {
     const step = await backend.scan(prefix, scan, count);
-    const fresh = [...new Set(step.keys)].sort().filter((key) => after === undefined || key.slice(prefix.length) > after);
+    const fresh = [...new Set(step.keys)]
+      .sort()
+      .filter((key) => isRecord(key) && (after === undefined || key.slice(prefix.length) > after));
     const room = limit - keys.length;
     if (fresh.length > room) {
       keys.push(...fresh.slice(0, room));

@@ -236,7 +236,13 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
         throw new InvalidArgumentError(`list(): limit must be an integer from 1 to ${MAX_LIST_LIMIT}`);
       }
-      const page = await keysPage(this.#backend, this.#layout.records, parseCursor(options.cursor), limit);
+      const page = await keysPage(
+        this.#backend,
+        this.#layout.records,
+        parseCursor(options.cursor),
+        limit,
+        (key) => this.#layout.idOf(key) !== undefined,
+      );
       const records: StoredRecord<InferOutput<S>>[] = [];
       const ids = page.keys.map((key) => this.#layout.idOf(key));
       const values = await Promise.all(ids.map((id) => (id === undefined ? undefined : this.#get(id))));
