@@ -1,10 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisClient } from '../../client/client.js';
 import { kOwnResource } from '../../client/internal.js';
 import { ConflictError, InvalidArgumentError } from '../../errors.js';
+import { type Attempt, runAttempts } from './attempts.js';
 import { Lifecycle } from '../../lifecycle/lifecycle.js';
 import type { InferInput, InferOutput, StandardSchemaV1 } from '../standard-schema.js';
-import { RecordNotFoundError, UniqueViolationError } from './errors.js';
+import { RecordNotFoundError } from './errors.js';
 import { assertUsableId, canonicalUnique, isUsableId, KeyLayout } from './key-layout.js';
 import { keysPage, parseCursor } from './list-pages.js';
 import { MemoryRecordBackend, memoryKeyspaceOf } from './memory-records.js';
@@ -12,44 +12,13 @@ import type { RecordBackend, Txn, TxnWrite } from './record-backend.js';
 import { INVALID, RecordCodec } from './record-codec.js';
 import { type FieldOf, type RepositoryOptions, type ResolvedRepositoryOptions, resolveRepositoryOptions } from './record-options.js';
 import { RedisRecordBackend } from './redis-records.js';
+import type { ListOptions, PutOptions, RecordPage, StoredRecord } from './record-types.js';
 import { SortableIdGenerator } from './sortable-id.js';
 import { type RepositoryStats, RepositoryCounters } from './repository-stats.js';
 import { uniqueWrites } from './unique-keys.js';
 
 const MAX_TTL_MS = 315_360_000_000;
 const MAX_LIST_LIMIT = 1000;
-/** Upper bound of the random pause before retry n, in ms: n times this. */
-const RETRY_SPREAD_MS = 5;
-
-/** A record with its id. */
-export interface StoredRecord<T> {
-  id: string;
-  value: T;
-}
-
-/** Options of one `put` / `create`. */
-export interface PutOptions {
-  /** This record's time to live in ms, instead of the repository's `ttlMs`. Integer 1 to 315,360,000,000. */
-  ttlMs?: number;
-}
-
-/** Options of `list()`. */
-export interface ListOptions {
-  /** Where to continue: the `cursor` of the previous page. Omit for the first page. */
-  cursor?: string;
-  /** Most records in the page. Integer 1 to 1000. Default 100. */
-  limit?: number;
-}
-
-/** One page of `list()`. */
-export interface RecordPage<T> {
-  records: StoredRecord<T>[];
-  /** Pass to the next `list()`; undefined when this was the last page. */
-  cursor: string | undefined;
-}
-
-/** The plan of one optimistic attempt: writes to commit (or none) and what the call resolves with. */
-type Attempt<R> = { result: R; writes?: readonly TxnWrite[] };
 
 /**
  * Typed records in Redis, one key per record, validated by a Standard
@@ -283,33 +252,12 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
     return uniqueWrites(txn, this.#layout, this.namespace, this.#options.unique, this.#codec, change);
   }
 
-  /** Runs attempts on one connection until one commits, up to `maxUpdateRetries` retries, then ConflictError. */
   #transact<R>(attempt: (txn: Txn) => Promise<Attempt<R>>): Promise<R> {
-    const retries = this.#options.maxUpdateRetries;
-    return this.#backend.transaction(async (begin) => {
-      for (let n = 1; ; n++) {
-        const txn = begin();
-        let plan: Attempt<R>;
-        try {
-          plan = await attempt(txn);
-        } catch (error) {
-          if (error instanceof UniqueViolationError) this.#counters.uniqueViolations++;
-          throw error;
-        }
-        if (plan.writes === undefined) return plan.result;
-        if (await txn.commit(plan.writes)) {
-          this.#counters.writes++;
-          return plan.result;
-        }
-        this.#counters.conflicts++;
-        if (n > retries) {
-          this.#counters.conflictErrors++;
-          throw new ConflictError(`${this.namespace}: the record kept changing; gave up after ${n} attempts`, n);
-        }
-        // Contending writers that all retry at once would collide again: spread them out.
-        await sleep(Math.random() * RETRY_SPREAD_MS * n);
-      }
-    });
+    return runAttempts(
+      this.#backend,
+      { namespace: this.namespace, retries: this.#options.maxUpdateRetries, counters: this.#counters },
+      attempt,
+    );
   }
 
   #ttl(options: PutOptions): number | undefined {
