@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   ClosedError,
   ConflictError,
+  msgpackCodec,
   RecordNotFoundError,
   RedisUnavailableError,
   type RedisKit,
@@ -315,6 +316,35 @@ describe('record repositories on a real server', () => {
     assert.equal(redis[kOwnedResourceCount], before);
     const after = await settle(users.get('u'));
     assert.ok(!after.ok && after.error instanceof ClosedError);
+  });
+});
+
+describe('record repositories: codecs and ownership', () => {
+  it('a binary codec (MessagePack) stores Buffers and reads them back, with updates and unique keys', async () => {
+    await using server = await startRedis();
+    await using redis = kitFor(server);
+    const users = redis.repository({ namespace: 'users', schema: User, codec: msgpackCodec(), unique: ['email'] });
+    const { id } = await users.create({ email: 'm@x.io', name: 'M' });
+    const raw = await server.call('TYPE', `users:r:${id}`);
+    assert.equal(String(raw), 'string');
+    assert.notEqual((await server.command('GET', `users:r:${id}`)).charAt(0), '{', 'not JSON');
+    assert.deepEqual(await users.get(id), { email: 'm@x.io', name: 'M', visits: 0 });
+    assert.equal((await users.update(id, (u) => ({ ...u, visits: 2 }))).visits, 2);
+    assert.equal((await users.findBy('email', 'm@x.io'))?.value.visits, 2);
+    const json = redis.repository({ namespace: 'users', schema: User, onInvalid: 'miss' });
+    assert.equal(await json.get(id), undefined, 'another codec reads it as invalid, not as a wrong object');
+    assert.equal(json.stats().invalid, 1);
+  });
+
+  it('the client closing closes its repositories', async () => {
+    await using server = await startRedis();
+    const redis = kitFor(server);
+    const users = redis.repository({ namespace: 'users', schema: User });
+    await users.put('u', { email: 'u@x.io', name: 'U' });
+    await redis.close();
+    assert.equal(users.closed, true);
+    assert.equal(redis[kOwnedResourceCount], 0);
+    await assert.rejects(users.get('u'), ClosedError);
   });
 });
 
