@@ -59,8 +59,13 @@ class RedisTxn implements Txn {
   }
 
   async read(key: string, binary: boolean): Promise<StoredData | undefined> {
-    await this.#conn.watch(key);
-    return (binary ? await this.#conn.getBuffer(key) : await this.#conn.get(key)) ?? undefined;
+    // One round trip: WATCH and GET written together, WATCH first, on this connection alone.
+    const batch = this.#conn.pipeline().watch(key);
+    const replies = await (binary ? batch.getBuffer(key) : batch.get(key)).exec();
+    const [watchReply, getReply] = replies ?? [];
+    for (const reply of [watchReply, getReply]) if (reply?.[0]) throw reply[0];
+    const value = getReply?.[1];
+    return typeof value === 'string' || Buffer.isBuffer(value) ? value : undefined;
   }
 
   async ttlMs(key: string): Promise<number | undefined> {
