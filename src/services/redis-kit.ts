@@ -20,7 +20,7 @@ import { createSessionStore, type SessionData, type SessionStore, type SessionSt
 
 /**
  * The client with its services: `redis.cache()`, `redis.sessions()`,
- * `redis.rateLimiter()`, `redis.pubSub()`, `redis.subscribe()`,
+ * `redis.rateLimiter()`, `redis.repository()`, `redis.pubSub()`, `redis.subscribe()`,
  * `redis.messages()`. It lives here, beside the services, so the core
  * client (`RedisClient`) never imports what is built on it, and the types
  * say exactly what the object can do: no prototype patching, no cast.
