@@ -29,6 +29,7 @@ export type RedisKitErrorCode =
   | 'ERR_REDIS_INVALID_ARGUMENT'
   | 'ERR_REDIS_ENGINE'
   | 'ERR_REDIS_VALIDATION'
+  | 'ERR_REDIS_CONFLICT'
   // The services' own codes; their classes live next to each service.
   | 'ERR_REDIS_CACHE_ENCODE'
   | 'ERR_REDIS_CACHE_DECODE'
@@ -37,7 +38,9 @@ export type RedisKitErrorCode =
   | 'ERR_REDIS_SESSION_DECODE'
   | 'ERR_REDIS_SESSION_ENCODE'
   | 'ERR_REDIS_SESSION_UNAVAILABLE'
-  | 'ERR_REDIS_PUBSUB_HANDLER';
+  | 'ERR_REDIS_PUBSUB_HANDLER'
+  | 'ERR_REDIS_UNIQUE_VIOLATION'
+  | 'ERR_REDIS_RECORD_NOT_FOUND';
 
 export interface RedisKitErrorOptions {
   cause?: unknown;
@@ -285,5 +288,18 @@ export class ValidationError extends RedisKitError {
   constructor(message: string, issues: readonly ValidationIssue[], options?: RedisKitErrorOptions) {
     super('ERR_REDIS_VALIDATION', message, options);
     this.issues = issues;
+  }
+}
+
+/**
+ * An optimistic update lost to concurrent writers every time it was tried
+ * (`attempts` includes the first); nothing was written by it.
+ */
+export class ConflictError extends RedisKitError {
+  readonly attempts: number;
+
+  constructor(message: string, attempts: number) {
+    super('ERR_REDIS_CONFLICT', message);
+    this.attempts = attempts;
   }
 }
