@@ -7,11 +7,17 @@ import type { RedisKit } from '../services/redis-kit.js';
 import { fastifySessionStore } from '../session/index.js';
 import { registerDashboardRoutes } from './dashboard/routes.js';
 import { SnapshotTaker } from './dashboard/snapshot.js';
+import { createConversations } from './repositories/conversations.js';
+import { RepositoryDependency } from './repositories/dependency.js';
+import { createUsers } from './repositories/users.js';
 import { registerAuthRoutes } from './routes/auth.js';
+import { registerConversationRoutes } from './routes/conversations.js';
 import { registerFlagRoutes } from './routes/flags.js';
 import { registerLimitedRoutes } from './routes/limited.js';
 import { type Product, registerProductRoutes } from './routes/products.js';
 import { registerProgressRoutes } from './routes/progress.js';
+import { registerSessionRoutes } from './routes/sessions.js';
+import { registerUserRoutes } from './routes/users.js';
 import { ServiceState } from './service-state.js';
 import { registerThroughputRoute } from './throughput-route.js';
 
@@ -43,8 +49,10 @@ export interface ReferenceApp {
 /**
  * The reference service: every part of redis-kit as an app uses it, on the
  * Fastify plugin. Routes: `/health*` (the plugin's), `/api/v1/products/:id`,
- * `/api/v1/login|logout|me`, `/api/v1/limited`, `/api/v1/progress/:job`,
- * `/api/v1/flags/:name`, `/api/v1/test/redis`, and the dashboard at `/`.
+ * `/api/v1/login|logout|me`, `/api/v1/sessions/count`, `/api/v1/limited`,
+ * `/api/v1/progress/:job`, `/api/v1/flags/:name`, `/api/v1/test/redis`,
+ * `/api/users[/:id]` (a record repository), `/api/conversations/:id/messages|events`
+ * (a message log), and the dashboard at `/`.
  */
 export async function createApp(options: CreateAppOptions): Promise<ReferenceApp> {
   const { redis } = options;
@@ -69,9 +77,19 @@ export async function createApp(options: CreateAppOptions): Promise<ReferenceApp
   const pubsub = redis.pubSub();
   // memory:// has no Redis for sessions: the development fallback, so login works on a first run.
   const sessions = redis.sessions(memory ? { fallback: 'memory' } : {});
+  const users = createUsers(redis);
+  const conversations = createConversations(redis);
   app.addHook('preClose', async () => state.streams.endAll());
   app.addHook('onClose', async () => {
-    await Promise.all([products.close(), flags.close(), limiter.close(), pubsub.close(), sessions.close()]);
+    await Promise.all([
+      products.close(),
+      flags.close(),
+      limiter.close(),
+      pubsub.close(),
+      sessions.close(),
+      users.close(),
+      conversations.close(),
+    ]);
   });
 
   registerProductRoutes(app, products, options.productLoadDelayMs ?? 20);
@@ -79,6 +97,10 @@ export async function createApp(options: CreateAppOptions): Promise<ReferenceApp
   registerLimitedRoutes(app, limiter, state.decisions);
   registerProgressRoutes(app, pubsub, state.streams);
   registerThroughputRoute(app);
+  // memory:// runs the repositories in-process: there is no Redis to be unavailable.
+  registerUserRoutes(app, new RepositoryDependency(users, memory));
+  registerConversationRoutes(app, new RepositoryDependency(conversations, memory), state.streams);
+  registerSessionRoutes(app, new RepositoryDependency(sessions, memory));
   // Sessions only where they are used: loading one on every request would make /health fail with the store.
   await app.register(async (scope) => {
     await scope.register(fastifyCookie);

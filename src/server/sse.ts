@@ -58,10 +58,15 @@ export class SseStream {
     return !this.#raw.writableEnded && !this.#raw.destroyed;
   }
 
-  /** Sends one event; `data` is JSON-encoded, so it never holds a bare newline. */
-  send(event: string, data: unknown): void {
+  /**
+   * Sends one event; `data` is JSON-encoded, so it never holds a bare newline.
+   * `id` (no newlines) is what a reconnecting browser sends back as
+   * `Last-Event-ID`.
+   */
+  send(event: string, data: unknown, id?: string): void {
     if (!this.open) return;
-    this.#raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const idLine = id === undefined ? '' : `id: ${id}\n`;
+    this.#raw.write(`${idLine}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
   end(): void {

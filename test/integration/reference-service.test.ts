@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
@@ -9,77 +8,12 @@ import type { FastifyInstance } from 'fastify';
 import { createRedis, type RedisKit } from '../../src/index.js';
 import { createApp } from '../../src/server/create-app.js';
 import { PROBE_MAX_OPERATIONS } from '../../src/server/throughput-route.js';
+import { EventReader } from '../helpers/event-reader.js';
 import { freePort, type RedisServer, startRedis, waitFor, withTimeout } from '../helpers/index.js';
 import { kitFor } from '../helpers/kit.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/redis-kit.js', import.meta.url));
 const SECRET = 'a test secret of at least 32 characters';
-
-/** One server-sent event. */
-interface ServerEvent {
-  event: string;
-  data: unknown;
-}
-
-/** A server-sent-event stream read over a real socket (inject would wait for an end that never comes). */
-class EventReader {
-  readonly events: ServerEvent[] = [];
-  readonly #waiters: { match: (e: ServerEvent) => boolean; resolve: (e: ServerEvent) => void }[] = [];
-  readonly #response: IncomingMessage;
-  readonly ended: Promise<void>;
-
-  private constructor(response: IncomingMessage) {
-    this.#response = response;
-    this.ended = new Promise((resolve) => response.once('close', () => resolve()));
-    let buffer = '';
-    response.setEncoding('utf8').on('data', (chunk: string) => {
-      buffer += chunk;
-      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-        this.#add(buffer.slice(0, end));
-        buffer = buffer.slice(end + 2);
-      }
-    });
-  }
-
-  static open(url: string): Promise<EventReader> {
-    return new Promise((resolve, reject) => {
-      get(url, (response) => {
-        assert.equal(response.statusCode, 200, `GET ${url}`);
-        assert.match(String(response.headers['content-type']), /^text\/event-stream/);
-        resolve(new EventReader(response));
-      }).once('error', reject);
-    });
-  }
-
-  next(match: (e: ServerEvent) => boolean, what: string): Promise<ServerEvent> {
-    const seen = this.events.find(match);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return withTimeout(new Promise<ServerEvent>((resolve) => this.#waiters.push({ match, resolve })), 10_000, what);
-  }
-
-  close(): void {
-    this.#response.destroy();
-  }
-
-  #add(block: string): void {
-    let event = 'message';
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith('event: ')) event = line.slice(7);
-      else if (line.startsWith('data: ')) data.push(line.slice(6));
-    }
-    if (data.length === 0) return; // a comment (": open")
-    const parsed: ServerEvent = { event, data: JSON.parse(data.join('\n')) };
-    this.events.push(parsed);
-    for (let i = this.#waiters.length - 1; i >= 0; i--) {
-      const waiter = this.#waiters[i];
-      if (waiter?.match(parsed)) {
-        this.#waiters.splice(i, 1);
-        waiter.resolve(parsed);
-      }
-    }
-  }
-}
 
 function baseUrl(app: FastifyInstance): string {
   const { port } = app.server.address() as AddressInfo;
