@@ -46,7 +46,12 @@ describe('reference service against a real Redis', () => {
   it('serves the plugin health routes', async () => {
     const health = await app.inject('/health');
     assert.equal(health.statusCode, 200);
-    assert.equal(health.json().status, 'healthy');
+    const report = health.json() as { status: string; checks: Record<string, { status: string }> };
+    assert.equal(report.checks.connectivity?.status, 'pass');
+    // A loaded machine may class the PING latency 'poor' (a warn: 'degraded'); nothing else may fall short.
+    const short = Object.entries(report.checks).filter(([name, check]) => check.status !== 'pass' && name !== 'performance');
+    assert.deepEqual(short, [], JSON.stringify(report.checks));
+    assert.notEqual(report.status, 'unhealthy');
     assert.equal((await app.inject('/health/ready')).statusCode, 200);
   });
 
