@@ -10,7 +10,7 @@ import {
   channelNames,
   RedisKitError,
 } from '../../src/index.js';
-import { type RedisServer, startRedis, waitFor, withTimeout } from '../helpers/index.js';
+import { type FaultProxy, type RedisServer, startFaultProxy, startRedis, waitFor, withTimeout } from '../helpers/index.js';
 import { kitFor, settle } from '../helpers/kit.js';
 import { type ReplyCutProxy, startReplyCutProxy } from '../helpers/reply-cut-proxy.js';
 import { seededRandom } from '../helpers/seeded-random.js';
@@ -144,6 +144,35 @@ for (const engine of ['resp', 'ioredis'] as const) {
         await waitFor(() => redis.stats().lanes.ready === 1, { what: 'the lane to reconnect', timeoutMs: 5000 });
         assert.equal(await redis.get('bh:n'), '1');
         assert.equal(await redis.incr('bh:n'), 2);
+      } finally {
+        broken.stop();
+      }
+    });
+
+    it('replies arriving after their deadline go to nobody: the next callers on the same connection get their own', async () => {
+      // A slow path instead of a cut one: the timed-out commands' replies still come, late, ahead
+      // of the next commands' replies. An engine that forgot the timed-out commands would hand
+      // those late replies to the next callers in line.
+      await using slow: FaultProxy = await startFaultProxy({ host: server.host, port: server.port });
+      await using redis = kitFor(slow, { engine, lanes: 1, commandTimeoutMs: 150, socketTimeoutMs: 10_000 });
+      await redis.connect();
+      const keys = Array.from({ length: 60 }, (_, i) => `late:${i}`);
+      for (const key of keys) await server.command('SET', key, `value-of=${key}`);
+      const broken = countBrokenLanes();
+      try {
+        slow.setLatency(250);
+        const early = await Promise.all(keys.slice(0, 30).map((key) => settle(redis.get(key))));
+        for (const result of early) {
+          assert.ok(!result.ok && result.error instanceof CommandTimeoutError, describeError(!result.ok && result.error));
+        }
+        // Sent on the same connection while the late replies are still on their way (the proxy keeps order).
+        slow.setLatency(0);
+        const next = await Promise.all(keys.slice(30).map((key) => settle(redis.sendCommand('get', [key], { timeoutMs: 5000 }))));
+        assert.deepEqual(
+          next.map((result) => (result.ok ? result.value : describeError(result.error))),
+          keys.slice(30).map((key) => `value-of=${key}`),
+        );
+        assert.equal(broken.count, 0, 'the same connection carried both waves');
       } finally {
         broken.stop();
       }
