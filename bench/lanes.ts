@@ -12,8 +12,9 @@
  * REDIS_SERVER (the redis-server binary, default `redis-server` from PATH). To run part of it:
  * BENCH_ONLY (comma-separated peer ids: raw, raw-ap, lanes2, lanes2-resp, lanes1-resp, lease,
  * lease-resp, gpool, bare), BENCH_CALLERS (caller counts of the GET/SET cells) and
- * BENCH_WORKLOADS (getset, get-10k, get-1m, mget-100, pipeline-100, queued-10k). For a profile
- * of one client, run the child by hand: see bench/lanes-cell.ts.
+ * BENCH_WORKLOADS (getset, get-10k, get-1m, mget-100, pipeline-100, queued-10k). For CPU
+ * profiles, BENCH_CPU_PROF=<dir> makes every cell's process write one there, e.g.
+ * `BENCH_ONLY=lanes2-resp BENCH_CALLERS=50 BENCH_WORKLOADS=getset BENCH_CPU_PROF=prof node build/bench/lanes.js`.
  *
  * `--write` replaces the part of docs/benchmarks.md between `<!-- lanes:start -->` and
  * `<!-- lanes:end -->` with the results of a complete run; everything else in the file (other

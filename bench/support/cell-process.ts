@@ -31,12 +31,24 @@ export interface CellOutcome extends MeasuredCell {
 export const RESULT_PREFIX = '@@cell ';
 const CHILD = fileURLToPath(new URL('../lanes-cell.js', import.meta.url));
 
-/** Runs `spec` in a fresh `node --expose-gc` process and resolves with its result. */
+/**
+ * Runs `spec` in a fresh `node --expose-gc` process and resolves with its result. With
+ * `BENCH_CPU_PROF=<dir>` each child also writes a V8 CPU profile (`--cpu-prof`) into `<dir>`.
+ */
 export function runCellInChild(spec: CellSpec): Promise<CellOutcome> {
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const profile =
+    profileDir === undefined || profileDir === ''
+      ? []
+      : [
+          '--cpu-prof',
+          `--cpu-prof-dir=${profileDir}`,
+          `--cpu-prof-name=${spec.workload}-${spec.peer}-${spec.callers}-${Date.now()}.cpuprofile`,
+        ];
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--expose-gc', CHILD],
+      ['--expose-gc', ...profile, CHILD],
       {
         env: { ...process.env, BENCH_CELL: JSON.stringify(spec) },
         maxBuffer: 16 * 1024 * 1024,
