@@ -1,169 +1,62 @@
 /**
- * Lanes vs. the alternatives: throughput and latency of GET/SET under 1, 50
- * and 500 concurrent callers, against a redis-server this script starts (and
- * stops) itself on a free port.
+ * Lanes vs. the alternatives (issue #8): GET/SET under 1, 50 and 500 concurrent callers, and
+ * cells for how cost grows with the work (10 KB and 1 MB values, MGET of 100 keys, a pipeline of
+ * 100 commands, the memory 10,000 commands in flight hold), against a redis-server this script
+ * starts (and stops) itself on a free port. Every cell runs in a child process of its own
+ * (bench/lanes-cell.ts), the clients in reverse order on every other round.
  *
  *   npm run build && node build/bench/lanes.js [--write]
  *
- * Environment: BENCH_SECONDS (measured seconds per cell, default 3),
- * BENCH_WARMUP_MS (un-measured warm-up per cell, default 200),
- * BENCH_ROUNDS (passes over the whole matrix, default 2), REDIS_SERVER
- * (the redis-server binary, default `redis-server` from PATH). For profiling
- * one client: BENCH_ONLY (comma-separated peer ids: raw, raw-ap, lanes2,
- * lanes1, lease, gpool) and BENCH_CALLERS (comma-separated caller counts),
- * e.g. `BENCH_ONLY=lease BENCH_CALLERS=50 node --cpu-prof build/bench/lanes.js`.
+ * Environment: BENCH_SECONDS (measured seconds per cell, default 3), BENCH_WARMUP_MS (un-measured
+ * warm-up per cell, default 300), BENCH_ROUNDS (passes over the whole matrix, default 3),
+ * REDIS_SERVER (the redis-server binary, default `redis-server` from PATH). To run part of it:
+ * BENCH_ONLY (comma-separated peer ids: raw, raw-ap, lanes2, lanes2-resp, lanes1-resp, lease,
+ * lease-resp, gpool, bare), BENCH_CALLERS (caller counts of the GET/SET cells) and
+ * BENCH_WORKLOADS (getset, get-10k, get-1m, mget-100, pipeline-100, queued-10k). For CPU
+ * profiles, BENCH_CPU_PROF=<dir> makes every cell's process write one there, e.g.
+ * `BENCH_ONLY=lanes2-resp BENCH_CALLERS=50 BENCH_WORKLOADS=getset BENCH_CPU_PROF=prof node build/bench/lanes.js`.
  *
- * `--write` replaces docs/benchmarks.md with the results.
+ * `--write` replaces the part of docs/benchmarks.md between `<!-- lanes:start -->` and
+ * `<!-- lanes:end -->` with the results of a complete run; everything else in the file (other
+ * benchmarks' marked sections, prose) is kept as it is.
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import genericPool from 'generic-pool';
-import type { Redis } from 'ioredis';
-import { logErrors, runCallers } from './support/callers.js';
-import { measuredCells, measuredColumns } from './support/cell-columns.js';
-import { type MeasuredCell, measuredCell } from './support/cell-result.js';
-import { connectIoredis, connectKit, quitIoredis } from './support/connections.js';
-import { docPath, writeDoc } from './support/docs.js';
+import { type CellOutcome, runCellInChild } from './support/cell-process.js';
+import { connectIoredis, quitIoredis } from './support/connections.js';
+import { docPath, replaceDocSection } from './support/docs.js';
 import { formatOps, formatUs, plural } from './support/format.js';
-import { markdownTable } from './support/markdown.js';
+import {
+  cellKey,
+  fmtMs,
+  getSetTable,
+  memoryTable,
+  peersOf,
+  type Results,
+  ratioTable,
+  workRatioTable,
+  workTable,
+} from './support/lanes-report.js';
 import { hasFlag, listEnv, readTiming } from './support/options.js';
+import { ALL_PEERS } from './support/peers.js';
 import { type BenchRedisServer, HOST, startRedisServer } from './support/redis-server.js';
 import { Rounds, roundOrder } from './support/rounds.js';
 import { checkOwnServer } from './support/server-check.js';
+import { KEY_COUNT, preloadWorkloads, VALUE_BYTES, WORKLOADS, type Workload } from './support/workloads.js';
 
-const KEY_COUNT = 10_000;
-const VALUE_BYTES = 100;
-const ALL_CONCURRENCY: readonly number[] = [1, 50, 500];
-const POOL_MAX = 50;
-
-const { seconds: SECONDS, warmupMs: WARMUP_MS, rounds: ROUNDS } = readTiming({ seconds: 3, warmupMs: 200, rounds: 2 });
+const { seconds: SECONDS, warmupMs: WARMUP_MS, rounds: ROUNDS } = readTiming({ seconds: 3, warmupMs: 300, rounds: 3 });
 const WRITE = hasFlag('--write');
-
-const KEYS: readonly string[] = Array.from({ length: KEY_COUNT }, (_, i) => `bench:key:${String(i).padStart(5, '0')}`);
-const VALUE = makeValue(VALUE_BYTES);
-
-// ---------------------------------------------------------------------------
-// The clients under test. Each peer is set up fresh per cell and torn down after it.
-
-/** One GET or SET, however the peer sends it. */
-interface Target {
-  get(key: string): Promise<unknown>;
-  set(key: string, value: string): Promise<unknown>;
-  close(): Promise<void>;
-}
-
-interface Peer {
-  /** Row label in the table. */
-  name: string;
-  /** Short id used for the ratios. */
-  id: 'raw' | 'raw-ap' | 'lanes2' | 'lanes1' | 'lease' | 'gpool';
-  open(port: number): Promise<Target>;
-}
-
-const ALL_PEERS: readonly Peer[] = [
-  {
-    name: 'ioredis, 1 connection',
-    id: 'raw',
-    async open(port) {
-      const redis = await connectIoredis(port);
-      return { get: (k) => redis.get(k), set: (k, v) => redis.set(k, v), close: () => quitIoredis(redis) };
-    },
-  },
-  {
-    name: 'ioredis, 1 connection, enableAutoPipelining',
-    id: 'raw-ap',
-    async open(port) {
-      const redis = await connectIoredis(port, { enableAutoPipelining: true });
-      return { get: (k) => redis.get(k), set: (k, v) => redis.set(k, v), close: () => quitIoredis(redis) };
-    },
-  },
-  {
-    name: 'redis-kit lanes (lanes: 2, default)',
-    id: 'lanes2',
-    open: (port) => openKit(port, 2, 'lanes'),
-  },
-  {
-    name: 'redis-kit lanes (lanes: 1)',
-    id: 'lanes1',
-    open: (port) => openKit(port, 1, 'lanes'),
-  },
-  {
-    name: `redis-kit lease per command (maxConnections: ${POOL_MAX})`,
-    id: 'lease',
-    open: (port) => openKit(port, 2, 'lease'),
-  },
-  {
-    name: `generic-pool + ioredis (max: ${POOL_MAX})`,
-    id: 'gpool',
-    async open(port) {
-      const pool = genericPool.createPool<Redis>(
-        {
-          create: () => connectIoredis(port),
-          destroy: (redis) => quitIoredis(redis),
-        },
-        { max: POOL_MAX, min: 0 },
-      );
-      const use = async <T>(fn: (redis: Redis) => Promise<T>): Promise<T> => {
-        const redis = await pool.acquire();
-        try {
-          return await fn(redis);
-        } finally {
-          void pool.release(redis);
-        }
-      };
-      return {
-        get: (k) => use((r) => r.get(k)),
-        set: (k, v) => use((r) => r.set(k, v)),
-        async close() {
-          await pool.drain();
-          await pool.clear();
-        },
-      };
-    },
-  },
-];
 
 const ONLY = listEnv('BENCH_ONLY');
 const PEERS = ALL_PEERS.filter((peer) => ONLY === undefined || ONLY.includes(peer.id));
-const CALLERS_ONLY = listEnv('BENCH_CALLERS');
-const CONCURRENCY = CALLERS_ONLY === undefined ? ALL_CONCURRENCY : CALLERS_ONLY.map(Number);
-const COMPLETE = PEERS.length === ALL_PEERS.length && CONCURRENCY.length === ALL_CONCURRENCY.length;
-
-async function openKit(port: number, lanes: number, via: 'lanes' | 'lease'): Promise<Target> {
-  const redis = await connectKit(port, { lanes, maxConnections: POOL_MAX });
-  const close = () => redis.close();
-  if (via === 'lanes') return { get: (k) => redis.get(k), set: (k, v) => redis.set(k, v), close };
-  return {
-    get: (k) => redis.lease((conn) => conn.get(k)),
-    set: (k, v) => redis.lease((conn) => conn.set(k, v)),
-    close,
-  };
-}
-
-// ---------------------------------------------------------------------------
-// One cell: `callers` loops of random GET/SET for warm-up + SECONDS.
-
-type CellResult = MeasuredCell;
-
-async function runCell(peer: Peer, server: BenchRedisServer, callers: number): Promise<CellResult> {
-  const target = await peer.open(server.port);
-  const run = await runCallers({
-    callers,
-    warmupMs: WARMUP_MS,
-    seconds: SECONDS,
-    serverPid: server.pid,
-    op: () => {
-      const key = KEYS[(Math.random() * KEY_COUNT) | 0] as string;
-      return Math.random() < 0.5 ? target.get(key) : target.set(key, VALUE);
-    },
-  });
-  await target.close();
-  logErrors(`${peer.name} @ ${callers}`, run);
-  return measuredCell(run, SECONDS);
-}
-
-// ---------------------------------------------------------------------------
-// Reporting.
+const CALLERS_ONLY = listEnv('BENCH_CALLERS')?.map(Number);
+const WORKLOADS_ONLY = listEnv('BENCH_WORKLOADS');
+const RUN_WORKLOADS: readonly Workload[] = WORKLOADS.filter((w) => WORKLOADS_ONLY === undefined || WORKLOADS_ONLY.includes(w.id)).map(
+  (w) => (w.id === 'getset' && CALLERS_ONLY !== undefined ? { ...w, callers: CALLERS_ONLY } : w),
+);
+const COMPLETE = ONLY === undefined && CALLERS_ONLY === undefined && WORKLOADS_ONLY === undefined;
+const GETSET = WORKLOADS.find((w) => w.id === 'getset') as Workload;
+const QUEUED = WORKLOADS.find((w) => w.id === 'queued-10k') as Workload;
 
 interface Environment {
   date: string;
@@ -173,144 +66,6 @@ interface Environment {
   cpu: string;
   /** 1-minute load average when the run started: other work on a shared machine skews everything. */
   load: string;
-}
-
-type Results = Rounds<CellResult>;
-
-const cellKey = (peer: Peer, callers: number): string => `${peer.id}@${callers}`;
-
-const fmtMs = (n: number): string => (n < 1 ? n.toFixed(3) : n < 10 ? n.toFixed(2) : n.toFixed(1));
-
-function resultsTable(results: Results): string {
-  const rows: string[][] = [];
-  for (const callers of CONCURRENCY) {
-    for (const peer of PEERS) {
-      const { best: cell, all } = results.best(cellKey(peer, callers));
-      rows.push([String(callers), peer.name, formatOps(cell.opsPerSec), ...measuredCells(cell, all, fmtMs)]);
-    }
-  }
-  return markdownTable(
-    [
-      { title: 'Callers', align: 'right' },
-      { title: 'Client', align: 'left' },
-      { title: 'ops/s', align: 'right' },
-      ...measuredColumns('ops'),
-    ],
-    rows,
-  );
-}
-
-interface Ratio {
-  label: string;
-  of: Peer['id'];
-  to: Peer['id'];
-  /** The bar at 50 callers, if this ratio has one. */
-  target?: { min: number; text: string };
-}
-
-const RATIOS: readonly Ratio[] = [
-  { label: 'lanes (2) / raw ioredis', of: 'lanes2', to: 'raw', target: { min: 0.9, text: '≥ 0.90 (within 10%)' } },
-  { label: 'lanes (1) / raw ioredis', of: 'lanes1', to: 'raw' },
-  { label: 'lanes (2) / raw ioredis + autopipelining', of: 'lanes2', to: 'raw-ap' },
-  { label: 'lease per command / generic-pool + ioredis', of: 'lease', to: 'gpool', target: { min: 1, text: '> 1.00 (beats it)' } },
-];
-
-function peerById(id: Peer['id']): Peer {
-  const peer = PEERS.find((p) => p.id === id);
-  if (peer === undefined) throw new Error(`no peer ${id}`);
-  return peer;
-}
-
-function ratioTable(results: Results): string {
-  const rows = RATIOS.map((ratio) => {
-    const cells = CONCURRENCY.map((c) => {
-      const value = ratioAt(results, ratio, c);
-      return c === 50 ? `**${value.toFixed(2)}**` : value.toFixed(2);
-    });
-    let target = '—';
-    if (ratio.target !== undefined) {
-      const at50 = ratioAt(results, ratio, 50);
-      target = `${ratio.target.text}: ${at50 >= ratio.target.min && (ratio.target.min !== 1 || at50 > 1) ? 'met' : '**missed**'}`;
-    }
-    return [ratio.label, ...cells, target];
-  });
-  return markdownTable(
-    [
-      { title: 'Ratio (ops/s)', align: 'left' },
-      ...CONCURRENCY.map((c) => ({ title: plural(c, 'caller'), align: 'right' as const })),
-      { title: 'Target at 50 callers', align: 'left' },
-    ],
-    rows,
-  );
-}
-
-function ratioAt(results: Results, ratio: Ratio, callers: number): number {
-  const of = results.best(cellKey(peerById(ratio.of), callers)).best.opsPerSec;
-  return of / results.best(cellKey(peerById(ratio.to), callers)).best.opsPerSec;
-}
-
-function document(env: Environment, results: Results, elapsedS: number): string {
-  return `# Benchmarks
-
-Generated by \`bench/lanes.ts\` (\`npm run build && node build/bench/lanes.js --write\`). Re-run it to refresh this page;
-the numbers below are from one run on the machine described, not a promise for yours.
-
-| | |
-|:--|:--|
-| Date | ${env.date} |
-| Node.js | ${env.node} |
-| Redis | ${env.redis} (local, \`--save '' --appendonly no\`) |
-| Machine | \`nproc\` = ${env.nproc}, ${env.cpu}; 1-min load average ${env.load} at the start (shared machine) |
-| Per cell | ${WARMUP_MS} ms warm-up + ${SECONDS} s measured, best of ${plural(ROUNDS, 'round')} |
-| Whole run | ${Math.round(elapsedS)} s |
-
-## Method
-
-The script starts its own \`redis-server\` on a free port on 127.0.0.1 (no persistence), preloads ${KEY_COUNT.toLocaleString('en-US')} keys
-with ${VALUE_BYTES}-byte values, and then, for each client and each number of concurrent callers (1, 50, 500), runs that many
-async loops in one Node.js process. Each loop picks a key uniformly at random and sends GET or SET (50/50, the SET
-with a ${VALUE_BYTES}-byte value), awaits the reply and goes again. Every client is created fresh for its cell, warmed up
-for ${WARMUP_MS} ms (connections opened, pools filled, JIT warm), then measured for ${SECONDS} s: an operation counts when
-its reply arrives inside the window, and its latency (from the call to the reply, including any wait for a pooled
-connection) is kept in a Float64Array that is sorted for p50 and p99. To spread the noise of a shared machine evenly
-the whole matrix runs ${plural(ROUNDS, 'time')}, the clients in reverse order on every other round, so neighbours in the
-table run seconds apart; each cell reports its best round (noise only slows a run down), with every round's ops/s
-alongside to show the spread. The CPU columns divide the CPU time (user + system) spent over the window by this Node.js
-process (\`process.cpuUsage()\`) and by redis-server (\`/proc/<pid>/stat\`) by the operations completed: they move much less with
-the machine's other load than ops/s do, and show where a client spends its time. Server and client share the machine's
-${env.nproc} CPU${env.nproc === '1' ? '' : 's'} (and with whatever else runs on it), so absolute numbers are modest; compare clients within a run.
-
-The clients: **ioredis, 1 connection** is \`new Redis(port)\` with its defaults (no auto-pipelining); **enableAutoPipelining**
-is the same with \`enableAutoPipelining: true\`; **redis-kit lanes** is \`redis.get/set\` over \`createRedis({ lanes })\`
-(lanes are ioredis connections with auto-pipelining, behind redis-kit's queue, deadlines and breaker); **redis-kit lease per
-command** is \`redis.lease((conn) => conn.get(k))\`, one exclusive pooled connection per command, \`maxConnections: ${POOL_MAX}\`;
-**generic-pool + ioredis** is \`pool.acquire()\` / command / \`pool.release()\` over a generic-pool of at most ${POOL_MAX} ioredis
-connections, the usual hand-rolled pool.
-
-## Results
-
-${resultsTable(results)}
-
-## Ratios
-
-${ratioTable(results)}
-
-Targets: lanes within 10% of a raw ioredis connection, and a lease per command faster than generic-pool + ioredis,
-both at 50 callers.
-
-## Reading the numbers
-
-- Lanes keep up with (here: beat) one raw ioredis connection because their auto-pipelining makes each command
-  cheaper for Redis (see the Redis CPU column); redis-kit's own work per command (deadline, breaker check, lane
-  choice, latency histogram) costs about 0.5–1 µs of Node CPU. At one caller, auto-pipelining's wait for the next
-  tick costs latency, in raw ioredis as in the lanes.
-- A lease per command and generic-pool + ioredis are level, within this machine's noise (a few percent either way
-  between rounds): both send one command per connection per round trip, and a CPU profile of the lease run spends
-  over half its time in the socket write itself. An earlier build of redis-kit did half as well, because it made
-  an Error (with its stack) on every lease; the lease path now makes no error objects, waiters or deadlines unless
-  it has to wait. Leases are for transactions and blocking commands: ordinary commands belong on the lanes, which do
-  over twice the work per CPU second.
-`;
 }
 
 function environment(redisVersion: string): Environment {
@@ -330,71 +85,127 @@ function environment(redisVersion: string): Environment {
   };
 }
 
-// ---------------------------------------------------------------------------
+function section(env: Environment, results: Results, elapsedS: number): string {
+  const work = WORKLOADS.filter((w) => w.id !== 'getset' && w.id !== 'queued-10k');
+  return `Generated by \`bench/lanes.ts\` (\`npm run build && node build/bench/lanes.js --write\`), which rewrites only this
+section (between the \`lanes\` markers). The numbers are from one run on the machine described, not a promise for yours.
+
+| | |
+|:--|:--|
+| Date | ${env.date} |
+| Node.js | ${env.node} |
+| Redis | ${env.redis} (local, \`--save '' --appendonly no\`) |
+| Machine | \`nproc\` = ${env.nproc}, ${env.cpu}; 1-min load average ${env.load} at the start (shared machine) |
+| Per cell | its own Node.js process; ${WARMUP_MS} ms warm-up + ${SECONDS} s measured, best of ${plural(ROUNDS, 'round')} |
+| Whole run | ${Math.round(elapsedS)} s |
+
+### Method
+
+The script starts its own \`redis-server\` on a free port on 127.0.0.1 (no persistence) and preloads
+${KEY_COUNT.toLocaleString('en-US')} keys with ${VALUE_BYTES}-byte values, 16 keys of 10 KB and 4 keys of 1 MB. Each cell (one client,
+one workload, one number of concurrent callers) runs in a fresh child process (\`bench/lanes-cell.ts\`): the client is
+opened, that many async loops send the workload's operation, each awaiting its reply before the next, for a
+${WARMUP_MS} ms warm-up and ${SECONDS} s measured; an operation counts when its reply arrives inside the window, and its
+latency (from the call to the reply, including any wait for a pooled connection) is kept for p50 and p99. The whole
+matrix runs ${plural(ROUNDS, 'time')}, the clients in reverse order on every other round, so neighbours in a table run seconds
+apart; each cell reports its best round (noise only slows a run down), every round's ops/s alongside. The CPU columns
+divide the CPU time (user + system) of the cell's Node.js process (\`process.cpuUsage()\`) and of redis-server
+(\`/proc/<pid>/stat\`) over the window by the operations completed. Server and clients share the machine's ${env.nproc} CPU${env.nproc === '1' ? '' : 's'};
+compare clients within a run.
+
+The clients: **ioredis, 1 connection** is \`new Redis(port)\` with its defaults; **enableAutoPipelining** the same with
+\`enableAutoPipelining: true\`; **redis-kit lanes** is \`redis.get/set\` over \`createRedis({ lanes, engine })\`, on
+ioredis connections (\`engine: 'ioredis'\`) or on redis-kit's own RESP connection (\`engine: 'resp'\`); **lease per
+command** is \`redis.lease((conn) => conn.get(k))\`, \`maxConnections: 50\`; **generic-pool + ioredis** is
+\`pool.acquire()\` / command / \`pool.release()\` over at most 50 ioredis connections; the **bare RESP loop** is
+\`bench/support/bare-loop.ts\`: one socket, each tick's commands in one \`socket.write\`, replies resolved in order
+by redis-kit's parser, nothing else (no deadlines, reconnects or error typing): the Node-side ceiling.
+
+### GET/SET 50/50, ${VALUE_BYTES}-byte values
+
+${getSetTable(results, GETSET, PEERS, GETSET.callers)}
+
+### Ratios and the targets of issue #8
+
+${ratioTable(results, GETSET.callers)}
+
+### How cost grows with the work
+
+${workTable(results, work, PEERS)}
+
+${workRatioTable(results, [...work, QUEUED])}
+
+### Memory held by 10,000 commands in flight
+
+${QUEUED.label}: each client issues them in one tick, and the heap plus Buffer memory (\`heapUsed + arrayBuffers\`,
+after a full GC) is measured before any is answered, against the same measure just before; best of three per process.
+
+${memoryTable(results, QUEUED, PEERS)}
+`;
+}
 
 async function preload(server: BenchRedisServer): Promise<string> {
   const redis = await connectIoredis(server.port);
   try {
     // A port probed free can be taken before redis-server binds it: make sure this is our server.
     const version = await checkOwnServer(redis, server);
-    const pipeline = redis.pipeline();
-    for (const key of KEYS) pipeline.set(key, VALUE);
-    const replies = (await pipeline.exec()) ?? [];
-    const failed = replies.find(([error]) => error !== null);
-    if (failed !== undefined) throw failed[0];
+    await preloadWorkloads(redis);
     return version ?? 'unknown';
   } finally {
     await quitIoredis(redis);
   }
 }
 
-function makeValue(bytes: number): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-  let value = '';
-  for (let i = 0; i < bytes; i++) value += alphabet[(i * 7 + 3) % alphabet.length];
-  return value;
+function logCell(round: number, workload: Workload, callers: number, name: string, result: CellOutcome): void {
+  const held = result.heldBytesPerCommand === undefined ? '' : `  held ${formatOps(result.heldBytesPerCommand)} B/command`;
+  console.log(
+    `  round ${round + 1}/${ROUNDS}  ${workload.id.padEnd(12)} ${String(callers).padStart(3)} callers  ${name.padEnd(72)} ` +
+      `${formatOps(result.opsPerSec).padStart(9)} ops/s  p50 ${fmtMs(result.p50Ms)} ms  p99 ${fmtMs(result.p99Ms)} ms  ` +
+      `cpu/op node ${formatUs(result.clientCpuUs)} µs, redis ${formatUs(result.serverCpuUs)} µs${held}`,
+  );
 }
 
 async function main(): Promise<void> {
   const started = performance.now();
   const server = await startRedisServer();
-  const { port } = server;
   try {
     const redisVersion = await preload(server);
     const env = environment(redisVersion);
-    const cells = ROUNDS * CONCURRENCY.length * PEERS.length;
+    const cells = ROUNDS * RUN_WORKLOADS.reduce((n, w) => n + w.callers.length * peersOf(w, PEERS).length, 0);
     console.log(
-      `redis-server ${redisVersion} on ${HOST}:${port}; node ${env.node}; nproc ${env.nproc}; ` +
-        `${cells} cells × (${WARMUP_MS} ms + ${SECONDS} s) ≈ ${Math.round((cells * (WARMUP_MS / 1000 + SECONDS)) / 5) * 5} s`,
+      `redis-server ${redisVersion} on ${HOST}:${server.port}; node ${env.node}; nproc ${env.nproc}; ${cells} cells of ${WARMUP_MS} ms + ${SECONDS} s`,
     );
 
     const results: Results = new Rounds();
     for (let round = 0; round < ROUNDS; round++) {
-      for (const callers of CONCURRENCY) {
-        for (const peer of roundOrder(PEERS, round)) {
-          const result = await runCell(peer, server, callers);
-          results.add(cellKey(peer, callers), result);
-          console.log(
-            `  round ${round + 1}/${ROUNDS}  ${String(callers).padStart(3)} callers  ${peer.name.padEnd(48)} ` +
-              `${formatOps(result.opsPerSec).padStart(9)} ops/s  p50 ${fmtMs(result.p50Ms)} ms  p99 ${fmtMs(result.p99Ms)} ms  ` +
-              `cpu/op node ${formatUs(result.clientCpuUs)} µs, redis ${formatUs(result.serverCpuUs)} µs`,
-          );
+      for (const workload of RUN_WORKLOADS) {
+        for (const callers of workload.callers) {
+          for (const peer of roundOrder(peersOf(workload, PEERS), round)) {
+            const spec = {
+              peer: peer.id,
+              workload: workload.id,
+              callers,
+              port: server.port,
+              serverPid: server.pid,
+              seconds: SECONDS,
+              warmupMs: WARMUP_MS,
+            };
+            const result = await runCellInChild(spec);
+            results.add(cellKey(workload.id, peer.id, callers), result);
+            logCell(round, workload, callers, peer.name, result);
+          }
         }
       }
     }
 
     const elapsedS = (performance.now() - started) / 1000;
-    if (!COMPLETE) {
-      // A filtered run (BENCH_ONLY / BENCH_CALLERS) is for profiling: no table, nothing written.
-      console.log(`filtered run: ${PEERS.map((p) => p.id).join(', ')} at ${CONCURRENCY.join(', ')} callers; not writing docs`);
+    if (COMPLETE) {
+      const text = section(env, results, elapsedS);
+      console.log(`\n${text}`);
+      if (WRITE) replaceDocSection(docPath('benchmarks.md'), 'lanes', text.trimEnd());
     } else {
-      console.log(`\n${resultsTable(results)}\n\n${ratioTable(results)}\n`);
-      for (const ratio of RATIOS.filter((r) => r.target !== undefined)) {
-        console.log(`${ratio.label} at 50 callers: ${ratioAt(results, ratio, 50).toFixed(3)}  (target ${ratio.target?.text})`);
-      }
-      if (WRITE) {
-        writeDoc(docPath('benchmarks.md'), document(env, results, elapsedS));
-      }
+      // A partial run (BENCH_ONLY / BENCH_CALLERS / BENCH_WORKLOADS) has holes in the tables: nothing is written.
+      console.log(`partial run: ${PEERS.map((p) => p.id).join(', ')}; ${RUN_WORKLOADS.map((w) => w.id).join(', ')}; not writing docs`);
     }
     console.log(`done in ${elapsedS.toFixed(0)} s`);
   } finally {
