@@ -281,7 +281,7 @@ describe('CLI: redis-kit serve', () => {
  */
 function spawnNpmStart(env: NodeJS.ProcessEnv): ChildProcess {
   const npmCli = process.env.npm_execpath;
-  const [command, args] = npmCli !== undefined && npmCli.endsWith('.js') ? [process.execPath, [npmCli, 'start']] : ['npm', ['start']];
+  const [command, args] = npmCli?.endsWith('.js') === true ? [process.execPath, [npmCli, 'start']] : ['npm', ['start']];
   const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   return child;
