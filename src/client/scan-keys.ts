@@ -1,7 +1,21 @@
 import { escapeGlob } from '../keys/key-encoding.js';
+import type { ClusterClients } from '../topology/cluster-clients.js';
+import { scanCluster } from '../topology/cluster-scan.js';
 
 interface CommandTarget {
   sendCommand(name: string, args: unknown[]): Promise<unknown>;
+}
+
+/** Options of `redis.scanKeys()`. */
+export interface ScanKeysOptions {
+  /** SCAN's COUNT hint: keys looked at per call. Default 500. */
+  count?: number;
+  /**
+   * Cluster mode: how long the scan waits for every slot to have a primary
+   * that answers (a failover during the scan) before it fails with
+   * ClusterTopologyError, in ms. Default 30000.
+   */
+  topologyTimeoutMs?: number;
 }
 
 /**
@@ -15,6 +29,24 @@ export async function* scanKeys(target: CommandTarget, prefix: string, match: st
   do {
     const [next, keys] = (await target.sendCommand('scan', [cursor, 'MATCH', pattern, 'COUNT', count])) as [string, string[]];
     cursor = next;
-    for (const key of keys) yield prefix !== '' && key.startsWith(prefix) ? key.slice(prefix.length) : key;
+    for (const key of keys) yield unprefixed(prefix, key);
   } while (cursor !== '0');
+}
+
+/** {@link scanKeys} over every primary of a cluster (see scanCluster), through the slot map the lanes keep. */
+export async function* scanClusterKeys(
+  target: CommandTarget,
+  cluster: ClusterClients,
+  prefix: string,
+  match: string,
+  options: { count: number; commandTimeoutMs: number; topologyTimeoutMs: number },
+): AsyncGenerator<string> {
+  // The slot map comes from a ready lane: a first command connects one (and fails typed when Redis is down).
+  if (cluster.current() === undefined) await target.sendCommand('ping', []);
+  const pattern = escapeGlob(prefix) + match;
+  for await (const key of scanCluster(cluster, { ...options, pattern })) yield unprefixed(prefix, key);
+}
+
+function unprefixed(prefix: string, key: string): string {
+  return prefix !== '' && key.startsWith(prefix) ? key.slice(prefix.length) : key;
 }

@@ -4,6 +4,8 @@ import { Engine } from '../engine/engine.js';
 import type { EngineSeam } from '../engine/engine-seam.js';
 import { createEngineClient, type EngineClientOptions } from '../engine/ioredis-client.js';
 import { createRespEngine } from '../engine/resp-engine-factory.js';
+import { Cluster, type Redis } from 'ioredis';
+import { ClusterClients } from './cluster-clients.js';
 
 /** Roles whose connections go through the engine seam only (so may be on the own engine). */
 type SeamRole = 'lane' | 'lease';
@@ -20,6 +22,7 @@ type SeamRole = 'lane' | 'lease';
 export class ConnectionFactory {
   readonly #config: ResolvedConfig;
   readonly #tls: EngineClientOptions['tls'];
+  readonly #cluster: ClusterClients | undefined;
   /** Where connections go, for messages: host:port and mode, never credentials. */
   readonly target: string;
 
@@ -27,6 +30,12 @@ export class ConnectionFactory {
     this.#config = config;
     this.#tls = tls;
     this.target = describeTarget(config);
+    this.#cluster = config.mode === 'cluster' ? new ClusterClients() : undefined;
+  }
+
+  /** In cluster mode: the Cluster clients made here and the slot map they keep; else undefined. */
+  get cluster(): ClusterClients | undefined {
+    return this.#cluster;
   }
 
   /** Which engine lanes and leases get: `resp` only where the own engine is supported (standalone). */
@@ -42,12 +51,38 @@ export class ConnectionFactory {
 
   /** A connection on ioredis (the subscriber and the invalidation connection need its pub/sub delivery). */
   create(role: EngineClientOptions['role'], retryStrategy: EngineClientOptions['retryStrategy']): Engine {
+    const cluster = this.#cluster;
+    if (cluster !== undefined && role === 'subscriber') return this.#onOneNode(cluster, role);
     const client = createEngineClient(this.#config, {
       role,
       retryStrategy,
       autoPipelining: role === 'lane',
       tls: this.#tls,
     });
-    return new Engine(client, this.target);
+    const engine = new Engine(client, this.target);
+    if (client instanceof Cluster) cluster?.track(client, role, engine);
+    return engine;
+  }
+
+  /**
+   * A plain connection to one node of the cluster (classic pub/sub reaches
+   * every node through the cluster bus). It does not reconnect: when its
+   * node goes away it ends, and its owner makes a new one, which is placed on
+   * a node of the slot map as it is then, so a subscription moves with the
+   * topology and its owner sees the move (and reports `resubscribed`).
+   */
+  #onOneNode(cluster: ClusterClients, role: EngineClientOptions['role']): Engine {
+    const known = cluster.addresses();
+    const candidates = known.length > 0 ? known : this.#config.clusterNodes.map(({ host, port }) => `${host}:${port}`);
+    const address = candidates[Math.floor(Math.random() * candidates.length)] ?? `${this.#config.host}:${this.#config.port}`;
+    const colon = address.lastIndexOf(':');
+    const host = address.slice(0, colon).replace(/^\[|\]$/g, '');
+    const port = Number(address.slice(colon + 1));
+    const client = createEngineClient(
+      { ...this.#config, mode: 'standalone', host, port },
+      { role, retryStrategy: null, autoPipelining: false, tls: this.#tls },
+    ) as Redis;
+    cluster.trackNode(client, role);
+    return new Engine(client, `${this.target} (node ${address})`);
   }
 }

@@ -1,0 +1,232 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createCache } from '../../src/cache/index.js';
+import { type CreateRedisOptions, CrossSlotError, createRedis, type RedisKit } from '../../src/index.js';
+import { createRateLimiter } from '../../src/rate-limit/index.js';
+import { createSessionStore } from '../../src/session/index.js';
+import { type RespValue, waitFor } from '../helpers/index.js';
+import { type ClusterLab, labSkipReason, startCluster } from '../helpers/redis-lab.js';
+
+/**
+ * The services on a real 6-node Cluster (shared/redis-lab): SCAN of every
+ * primary (also across a failover mid-scan), cache clear and session
+ * all/length/clear, leases pinned to a key's node, the cross-slot refusal, and
+ * the one-slot scripts of the rate limiter and the cache lock.
+ */
+const skip = labSkipReason();
+const PREFIX = 'svc:';
+
+const fast = {
+  env: {},
+  connectTimeoutMs: 1000,
+  socketTimeoutMs: 2000,
+  commandTimeoutMs: 1000,
+  acquireTimeoutMs: 2000,
+  retryMaxDelayMs: 200,
+  breakerProbeIntervalMs: 200,
+} satisfies CreateRedisOptions;
+
+function text(reply: RespValue): string {
+  return Array.isArray(reply) ? reply.map(text).join('\n') : String(reply);
+}
+
+describe('services on Redis Cluster (redis-lab, 3 masters + 3 replicas)', { skip }, () => {
+  let lab: ClusterLab;
+  before(async () => {
+    lab = await startCluster({ nodeTimeoutMs: 1000 });
+  });
+  after(async () => {
+    await lab?.down();
+  });
+
+  const kit = (options: CreateRedisOptions = {}): RedisKit =>
+    createRedis({ ...fast, mode: 'cluster', clusterNodes: lab.nodes, keyPrefix: PREFIX, ...options });
+
+  /** Keys matching a pattern on each master, read by plain connections (no redis-kit). */
+  async function keysPerMaster(pattern: string): Promise<Map<number, string[]>> {
+    const out = new Map<number, string[]>();
+    for (const port of await lab.masters()) out.set(port, (await lab.command(port, 'KEYS', pattern)) as string[]);
+    return out;
+  }
+
+  it('scanKeys visits every primary: 400 keys, each yielded once, prefix removed', async () => {
+    await using redis = kit();
+    const keys = Array.from({ length: 400 }, (_, i) => `scan:${i}`);
+    await Promise.all(keys.map((key) => redis.set(key, 'x')));
+    const perMaster = await keysPerMaster(`${PREFIX}scan:*`);
+    assert.equal(perMaster.size, 3);
+    for (const [port, held] of perMaster) assert.ok(held.length > 50, `master ${port} holds a share (${held.length})`);
+
+    const seen: string[] = [];
+    for await (const key of redis.scanKeys('scan:*', { count: 25 })) seen.push(key);
+    assert.equal(seen.length, keys.length, 'no key repeated');
+    assert.deepEqual(seen.sort(), [...keys].sort());
+  });
+
+  it('cache.clear() removes all 300 entries on every master; session all/length/clear are exact', async () => {
+    await using redis = kit();
+    const cache = createCache<number>(redis, { namespace: 'c' });
+    await Promise.all(Array.from({ length: 300 }, (_, i) => cache.set(`k${i}`, i)));
+    const before = [...(await keysPerMaster(`${PREFIX}c:*`)).values()].flat();
+    assert.equal(before.length, 300);
+    assert.equal(await cache.clear(), 300);
+    assert.deepEqual([...(await keysPerMaster(`${PREFIX}c:*`)).values()].flat(), [], 'nothing left on any master');
+
+    const store = createSessionStore(redis);
+    const cookie = { expires: new Date(Date.now() + 60_000), originalMaxAge: 60_000, path: '/' };
+    await Promise.all(Array.from({ length: 320 }, (_, i) => store.set(`s${i}`, { cookie, n: i })));
+    assert.equal(await store.length(), 320);
+    const all = await store.all();
+    assert.equal(all.size, 320);
+    assert.equal((all.get('s123') as { n?: number } | undefined)?.n, 123);
+    assert.equal(await store.clear(), 320);
+    assert.equal(await store.length(), 0);
+    assert.deepEqual([...(await keysPerMaster(`${PREFIX}sess:*`)).values()].flat(), []);
+  });
+
+  it('lease(key, fn) runs on the node that owns the key; WATCH/MULTI on one hash tag commits', async () => {
+    await using redis = kit({ minConnections: 0 });
+    const key = '{acct:1}:balance';
+    await redis.set(key, '10');
+    const { master } = await lab.slotOwner(`${PREFIX}${key}`);
+    const clientsOn = async (port: number) =>
+      text(await lab.command(port, 'CLIENT', 'LIST'))
+        .split('\n')
+        .filter((line) => / name=\S*:lease /.test(line)).length;
+    const result = await redis.lease(key, async (conn) => {
+      // Before any command of ours, the lease already holds a connection on the owning master.
+      assert.ok((await clientsOn(master)) >= 1, `a lease connection on ${master}`);
+      await conn.watch(key);
+      const balance = Number(await conn.get(key));
+      return conn
+        .multi()
+        .set(key, String(balance - 4))
+        .rpush('{acct:1}:log', 'debit 4')
+        .exec();
+    });
+    assert.deepEqual(result, [
+      [null, 'OK'],
+      [null, 1],
+    ]);
+    assert.equal(await lab.command(master, 'GET', `${PREFIX}${key}`), '6');
+  });
+
+  it('a transaction whose keys span slots fails before anything is sent, naming the keys', async () => {
+    await using redis = kit();
+    const multis = async () => {
+      let total = 0;
+      for (const port of await lab.masters()) {
+        total += Number(/cmdstat_multi:calls=(\d+)/.exec(text(await lab.command(port, 'INFO', 'commandstats')))?.[1] ?? 0);
+      }
+      return total;
+    };
+    const before = await multis();
+
+    // The lease's key and the transaction's keys differ in slot.
+    const pinned = await redis
+      .lease('{a}:x', (conn) => conn.multi().set('{a}:x', '1').set('{b}:y', '2').exec())
+      .catch((error: unknown) => error);
+    assert.ok(pinned instanceof CrossSlotError, String(pinned));
+    assert.equal(pinned.code, 'ERR_REDIS_CROSS_SLOT');
+    assert.deepEqual([...pinned.keys].sort(), ['{a}:x', '{b}:y']);
+    assert.match(pinned.message, /hash tag/);
+
+    // Without a key: the transaction's own keys, and a WATCHed key, count.
+    const unpinned = await redis.lease((conn) => conn.multi().set('plain:1', '1').set('plain:2', '2').exec()).catch((e: unknown) => e);
+    assert.ok(unpinned instanceof CrossSlotError, String(unpinned));
+    const watched = await redis
+      .lease(async (conn) => {
+        await conn.watch('{a}:x');
+        return conn.multi().set('{b}:y', '1').exec();
+      })
+      .catch((e: unknown) => e);
+    assert.ok(watched instanceof CrossSlotError, String(watched));
+    assert.deepEqual([...watched.keys].sort(), ['{a}:x', '{b}:y']);
+
+    assert.equal(await multis(), before, 'no MULTI reached any master');
+    assert.equal(await redis.exists('{a}:x', '{a}:x'), 0, 'nothing was written');
+    // The lease is usable again after the refusal (it was not left inside a MULTI).
+    assert.deepEqual(await redis.lease('{a}:x', (conn) => conn.multi().set('{a}:x', '1').incr('{a}:n').exec()), [
+      [null, 'OK'],
+      [null, 1],
+    ]);
+  });
+
+  it('rate limiter scripts touch one key, so run on any slot: every algorithm, keys on all masters', async () => {
+    await using redis = kit();
+    for (const algorithm of ['sliding-window', 'sliding-log', 'token-bucket', 'fixed-window'] as const) {
+      const limiter = createRateLimiter(redis, { prefix: `rl-${algorithm}`, limit: 2, windowMs: 60_000, algorithm });
+      for (let user = 0; user < 12; user++) {
+        const results = [await limiter.consume(`u${user}`), await limiter.consume(`u${user}`), await limiter.consume(`u${user}`)];
+        assert.deepEqual(
+          results.map((r) => [r.allowed, r.source]),
+          [
+            [true, 'redis'],
+            [true, 'redis'],
+            [false, 'redis'],
+          ],
+          `${algorithm} u${user}`,
+        );
+      }
+      const held = await keysPerMaster(`${PREFIX}*rl-${algorithm}*`);
+      assert.equal([...held.values()].filter((keys) => keys.length > 0).length, 3, `${algorithm}: keys on every master`);
+      await limiter.close();
+    }
+  });
+
+  it('the cache lock (SET NX, release and extend scripts) works for keys on every master', async () => {
+    await using redis = kit();
+    const cache = createCache<string>(redis, { namespace: 'lock', lockTtlMs: 300 });
+    let loads = 0;
+    const values = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        cache.wrap(`item${i % 12}`, async () => {
+          loads++;
+          // Longer than a third of lockTtlMs: the extend script runs while the loader holds the lock.
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          return `v${i % 12}`;
+        }),
+      ),
+    );
+    assert.deepEqual(
+      values,
+      Array.from({ length: 24 }, (_, i) => `v${i % 12}`),
+    );
+    assert.equal(loads, 12, 'one load per key (the concurrent second call joined it)');
+    const data = await keysPerMaster(`${PREFIX}lock:*`);
+    assert.equal([...data.values()].filter((keys) => keys.length > 0).length, 3, 'entries on every master');
+    // The release script deleted every lock it held.
+    assert.deepEqual([...(await keysPerMaster(`${PREFIX}lock#lock:*`)).values()].flat(), []);
+  });
+
+  // Last: it leaves the cluster with one master dead.
+  it('a failover in the middle of scanKeys: every key yielded, none twice', async (t) => {
+    await using redis = kit();
+    const keys = Array.from({ length: 600 }, (_, i) => `fo:${i}`);
+    await Promise.all(keys.map((key) => redis.set(key, 'x')));
+    // Every replica holds every key before the crash (a SIGKILL loses what was not replicated).
+    const nodes = await lab.clusterNodes();
+    for (const master of nodes.filter((node) => node.flags.includes('master'))) {
+      const count = ((await lab.command(master.port, 'KEYS', `${PREFIX}fo:*`)) as string[]).length;
+      for (const replica of nodes.filter((node) => node.masterId === master.id)) {
+        await waitFor(async () => ((await lab.command(replica.port, 'KEYS', `${PREFIX}fo:*`)) as string[]).length === count, {
+          what: `replica ${replica.port} in sync with ${master.port}`,
+        });
+      }
+    }
+
+    const seen: string[] = [];
+    let victim: number | undefined;
+    for await (const key of redis.scanKeys('fo:*', { count: 10 })) {
+      seen.push(key);
+      if (victim === undefined) {
+        // The master being scanned now (it just yielded this key) dies mid-scan.
+        victim = (await lab.slotOwner(`${PREFIX}${key}`)).master;
+        await lab.nodeCtl(victim, 'kill');
+      }
+    }
+    t.diagnostic(`killed ${victim} after the first key; ${seen.length} keys yielded`);
+    assert.equal(new Set(seen).size, seen.length, 'no key yielded twice');
+    assert.deepEqual(seen.sort(), [...keys].sort(), 'every key yielded');
+  });
+});
