@@ -63,9 +63,9 @@ export class ClusterClients {
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
       const owner = client.slots[slot]?.[0];
       if (owner === undefined) continue;
-      let slots = bySlot.get(owner);
-      if (slots === undefined) bySlot.set(owner, (slots = []));
-      slots.push(slot);
+      const slots = bySlot.get(owner);
+      if (slots === undefined) bySlot.set(owner, [slot]);
+      else slots.push(slot);
     }
     return [...bySlot].map(([address, slots]) => ({ address, slots })).sort((a, b) => a.address.localeCompare(b.address));
   }
@@ -153,7 +153,8 @@ export class ClusterClients {
   perNode(): Record<string, NodeConnections> {
     const result: Record<string, NodeConnections> = {};
     const count = (address: string, role: ConnectionRole): void => {
-      const entry = (result[address] ??= { lane: 0, lease: 0, subscriber: 0, invalidation: 0, total: 0 });
+      const entry = result[address] ?? { lane: 0, lease: 0, subscriber: 0, invalidation: 0, total: 0 };
+      result[address] = entry;
       entry[role]++;
       entry.total++;
     };
