@@ -305,6 +305,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
       commands: this.#stats,
       lanes: this.#lanes,
       pool: this.#pool,
+      cluster: this.#factory?.cluster,
     });
   }
 
