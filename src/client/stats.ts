@@ -47,14 +47,15 @@ export interface ClientStats {
   connections: {
     /**
      * The most connections this client opens per node, every kind counted:
-     * lanes + maxConnections + 1 subscriber (pub/sub) + 1 invalidation
-     * connection (near-cache). Size the server's `maxclients` from it times
+     * lanes + maxConnections + 1 subscriber (pub/sub) + 1 sharded subscriber
+     * (ssubscribe) + 1 invalidation connection (near-cache). Size the server's `maxclients` from it times
      * the number of processes.
      *
      * On a cluster every lane and every lease is a cluster client with up to
      * one connection per node, and each of them briefly opens one more (a
      * "refresher") when it reads the slot map again, so the figure is
-     * 2 × (lanes + maxConnections) + 2 there.
+     * 2 × (lanes + maxConnections) + 3 there. (A PubSub made with
+     * `dedicated: true` adds its own subscriber connections.)
      */
     maxPerNode: number;
     /** Open now: ready lanes + leased + idle pooled. */
@@ -117,7 +118,7 @@ export function collectStats({ state, options, breaker, commands, lanes, pool, c
   if (lastError !== undefined) breakerStats.lastError = lastError;
   const pooled = options.lanes + options.maxConnections;
   const connections: ClientStats['connections'] = {
-    maxPerNode: (cluster === undefined ? pooled : 2 * pooled) + 2,
+    maxPerNode: (cluster === undefined ? pooled : 2 * pooled) + 3,
     open: (lanes?.readyCount ?? 0) + (pool?.used ?? 0) + (pool?.free ?? 0),
   };
   if (cluster !== undefined) connections.nodes = cluster.perNode();

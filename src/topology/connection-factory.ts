@@ -65,16 +65,28 @@ export class ConnectionFactory {
   }
 
   /**
+   * A connection for sharded pub/sub that does not reconnect (its owner
+   * places the channels again when it ends): on a cluster to the node at
+   * `address` (the owner of the channels' slot), elsewhere to the server.
+   */
+  createShardSubscriber(address: string | undefined): Engine {
+    const cluster = this.#cluster;
+    if (cluster !== undefined) return this.#onOneNode(cluster, 'subscriber', address);
+    const client = createEngineClient(this.#config, { role: 'subscriber', retryStrategy: null, autoPipelining: false, tls: this.#tls });
+    return new Engine(client, this.target);
+  }
+
+  /**
    * A plain connection to one node of the cluster (classic pub/sub reaches
    * every node through the cluster bus). It does not reconnect: when its
    * node goes away it ends, and its owner makes a new one, which is placed on
    * a node of the slot map as it is then, so a subscription moves with the
    * topology and its owner sees the move (and reports `resubscribed`).
    */
-  #onOneNode(cluster: ClusterClients, role: EngineClientOptions['role']): Engine {
+  #onOneNode(cluster: ClusterClients, role: EngineClientOptions['role'], at?: string): Engine {
     const known = cluster.addresses();
     const candidates = known.length > 0 ? known : this.#config.clusterNodes.map(({ host, port }) => `${host}:${port}`);
-    const address = candidates[Math.floor(Math.random() * candidates.length)] ?? `${this.#config.host}:${this.#config.port}`;
+    const address = at ?? candidates[Math.floor(Math.random() * candidates.length)] ?? `${this.#config.host}:${this.#config.port}`;
     const colon = address.lastIndexOf(':');
     const host = address.slice(0, colon).replace(/^\[|\]$/g, '');
     const port = Number(address.slice(colon + 1));

@@ -4,7 +4,9 @@ import { createCache } from '../../src/cache/index.js';
 import { type CreateRedisOptions, CrossSlotError, createRedis, type RedisKit } from '../../src/index.js';
 import { createRateLimiter } from '../../src/rate-limit/index.js';
 import { createSessionStore } from '../../src/session/index.js';
-import { type RespValue, waitFor } from '../helpers/index.js';
+import { createPubSub, type PubSubMessage, type ResubscribedEvent } from '../../src/pubsub/index.js';
+import { once, type RespValue, startRedis, waitFor } from '../helpers/index.js';
+import { kitFor } from '../helpers/kit.js';
 import { type ClusterLab, labSkipReason, startCluster } from '../helpers/redis-lab.js';
 
 /**
@@ -199,7 +201,68 @@ describe('services on Redis Cluster (redis-lab, 3 masters + 3 replicas)', { skip
     assert.deepEqual([...(await keysPerMaster(`${PREFIX}lock#lock:*`)).values()].flat(), []);
   });
 
-  // Last: it leaves the cluster with one master dead.
+  /** Sharded channel names, at least `perMaster` on each master (by the slot of the prefixed name). */
+  async function channelsPerMaster(perMaster: number): Promise<Map<number, string[]>> {
+    const out = new Map<number, string[]>();
+    for (let i = 0; i < 300 && [...out.values()].filter((list) => list.length >= perMaster).length < 3; i++) {
+      const { master } = await lab.slotOwner(`${PREFIX}shard:${i}`);
+      const list = out.get(master) ?? [];
+      if (list.length < perMaster) list.push(`shard:${i}`);
+      out.set(master, list);
+    }
+    assert.equal(out.size, 3);
+    return out;
+  }
+
+  /** Per master: how many sharded channels its redis-kit subscriber connections hold (CLIENT LIST ssub). */
+  async function ssubsPerMaster(): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    for (const port of await lab.masters()) {
+      let total = 0;
+      for (const line of text(await lab.command(port, 'CLIENT', 'LIST')).split('\n')) {
+        if (/ name=redis-kit:subscriber /.test(line)) total += Number(/ ssub=(\d+)/.exec(line)?.[1] ?? 0);
+      }
+      out.set(port, total);
+    }
+    return out;
+  }
+
+  it('sharded pub/sub: ssubscribe places each channel on its slot’s master; spublish reaches it, also from another client', async () => {
+    await using redis = kit();
+    await using pubsub = createPubSub(redis);
+    const byMaster = await channelsPerMaster(2);
+    const channels = [...byMaster.values()].flat();
+    const inbox: PubSubMessage[] = [];
+    const subscription = await pubsub.ssubscribe(channels, (m) => void inbox.push(m));
+    assert.deepEqual(subscription.channels, channels);
+    assert.deepEqual(
+      [...(await ssubsPerMaster())].sort(),
+      [...byMaster].map(([port, list]) => [port, list.length]).sort(),
+      'each master holds its own channels',
+    );
+
+    for (const channel of channels) assert.equal(await pubsub.spublish(channel, `to ${channel}`), 1);
+    // Another client publishes on the owning master, under the prefixed name.
+    const [[port, [first]]] = [...byMaster] as [[number, [string]]];
+    assert.equal(await lab.command(port, 'SPUBLISH', `${PREFIX}${first}`, 'outside'), 1);
+    await waitFor(() => inbox.length === channels.length + 1, { what: 'every sharded message' });
+    assert.deepEqual(
+      inbox.map((m) => [m.channel, m.message]).sort(),
+      [...channels.map((c) => [c, `to ${c}`]), [first, 'outside']].sort(),
+      'channel names without the prefix, each message once',
+    );
+    // A classic PUBLISH of the same name does not reach a sharded subscriber.
+    await pubsub.publish(first, 'classic');
+    assert.equal(await pubsub.spublish(first, 'last'), 1);
+    await waitFor(() => inbox.some((m) => m.message === 'last'), { what: 'the last sharded message' });
+    assert.ok(!inbox.some((m) => m.message === 'classic'));
+
+    await subscription.unsubscribe();
+    await waitFor(async () => [...(await ssubsPerMaster()).values()].every((n) => n === 0), { what: 'every SSUBSCRIBE undone' });
+    assert.equal(await pubsub.spublish(first, 'after'), 0);
+  });
+
+  // Last two: they leave the cluster with masters dead.
   it('a failover in the middle of scanKeys: every key yielded, none twice', async (t) => {
     await using redis = kit();
     const keys = Array.from({ length: 600 }, (_, i) => `fo:${i}`);
@@ -228,5 +291,48 @@ describe('services on Redis Cluster (redis-lab, 3 masters + 3 replicas)', { skip
     t.diagnostic(`killed ${victim} after the first key; ${seen.length} keys yielded`);
     assert.equal(new Set(seen).size, seen.length, 'no key yielded twice');
     assert.deepEqual(seen.sort(), [...keys].sort(), 'every key yielded');
+  });
+
+  it('sharded pub/sub follows a failover: the channel’s master dies, resubscribed on the promoted replica', async () => {
+    await using redis = kit();
+    await using pubsub = createPubSub(redis);
+    const [[victim, [channel]]] = [...(await channelsPerMaster(1))] as [[number, [string]]];
+    const inbox: string[] = [];
+    await pubsub.ssubscribe(channel, (m) => void inbox.push(m.message));
+    assert.equal(await pubsub.spublish(channel, 'before'), 1);
+    await waitFor(() => inbox.includes('before'), { what: 'the first message' });
+
+    const disconnected = once(pubsub, 'disconnected', 30_000);
+    const resubscribed = once<[ResubscribedEvent]>(pubsub, 'resubscribed', 30_000);
+    await lab.nodeCtl(victim, 'kill');
+    await disconnected;
+    const [event] = await resubscribed;
+    assert.deepEqual(event.channels, [channel]);
+    const survivors = lab.nodePorts.filter((port) => port !== victim);
+    const owner = await lab.slotOwner(`${PREFIX}${channel}`, survivors);
+    assert.notEqual(owner.master, victim);
+    assert.equal(await lab.command(owner.master, 'SPUBLISH', `${PREFIX}${channel}`, 'after'), 1, 'subscribed on the new owner');
+    await waitFor(() => inbox.includes('after'), { what: 'the message after the failover' });
+  });
+});
+
+describe('sharded pub/sub on a standalone server', () => {
+  it('ssubscribe / spublish, and resubscribed after the server dropped the connection', async () => {
+    await using server = await startRedis();
+    await using redis = kitFor(server, { keyPrefix: 'app:' });
+    await using pubsub = createPubSub(redis);
+    const inbox: string[] = [];
+    await pubsub.ssubscribe(['a', 'b'], (m) => void inbox.push(`${m.channel}=${m.message}`));
+    assert.equal(await pubsub.spublish('a', '1'), 1);
+    assert.equal(await server.command('SPUBLISH', 'app:b', '2'), '1', 'the prefixed name on the server');
+    await waitFor(() => inbox.length === 2, { what: 'both messages' });
+    assert.deepEqual(inbox.sort(), ['a=1', 'b=2']);
+
+    const resubscribed = once<[ResubscribedEvent]>(pubsub, 'resubscribed', 10_000);
+    await server.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    const [event] = await resubscribed;
+    assert.deepEqual([...event.channels].sort(), ['a', 'b']);
+    assert.equal(await pubsub.spublish('b', '3'), 1);
+    await waitFor(() => inbox.includes('b=3'), { what: 'a message after the resubscription' });
   });
 });
