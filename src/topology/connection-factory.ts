@@ -65,6 +65,17 @@ export class ConnectionFactory {
   }
 
   /**
+   * A connection to the cluster node at `address` that reconnects to that
+   * node with `retryStrategy` (a near-cache's invalidation connection, which
+   * must track the keys of exactly that primary).
+   */
+  createOnNode(role: EngineClientOptions['role'], address: string, retryStrategy: EngineClientOptions['retryStrategy']): Engine {
+    const cluster = this.#cluster;
+    if (cluster === undefined) return this.create(role, retryStrategy);
+    return this.#onOneNode(cluster, role, address, retryStrategy);
+  }
+
+  /**
    * A connection for sharded pub/sub that does not reconnect (its owner
    * places the channels again when it ends): on a cluster to the node at
    * `address` (the owner of the channels' slot), elsewhere to the server.
@@ -83,7 +94,12 @@ export class ConnectionFactory {
    * a node of the slot map as it is then, so a subscription moves with the
    * topology and its owner sees the move (and reports `resubscribed`).
    */
-  #onOneNode(cluster: ClusterClients, role: EngineClientOptions['role'], at?: string): Engine {
+  #onOneNode(
+    cluster: ClusterClients,
+    role: EngineClientOptions['role'],
+    at?: string,
+    retryStrategy: EngineClientOptions['retryStrategy'] = null,
+  ): Engine {
     const known = cluster.addresses();
     const candidates = known.length > 0 ? known : this.#config.clusterNodes.map(({ host, port }) => `${host}:${port}`);
     const address = at ?? candidates[Math.floor(Math.random() * candidates.length)] ?? `${this.#config.host}:${this.#config.port}`;
@@ -92,7 +108,7 @@ export class ConnectionFactory {
     const port = Number(address.slice(colon + 1));
     const client = createEngineClient(
       { ...this.#config, mode: 'standalone', host, port },
-      { role, retryStrategy: null, autoPipelining: false, tls: this.#tls },
+      { role, retryStrategy, autoPipelining: false, tls: this.#tls },
     ) as Redis;
     cluster.trackNode(client, role);
     return new Engine(client, `${this.target} (node ${address})`);

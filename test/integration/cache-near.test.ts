@@ -212,13 +212,8 @@ describe('cache: near-cache kept correct by client-side caching', () => {
     await cache.close();
   });
 
-  it('is refused in cluster mode, and off (no connection) with memory://', async () => {
-    const cluster = createRedis({ env: {}, mode: 'cluster', clusterNodes: [{ host: '127.0.0.1', port: server.port }] });
-    assert.throws(
-      () => createCache(cluster, { nearCache: {} }),
-      (error: unknown) => error instanceof ConfigError && error.issues[0]?.name === 'cache.nearCache',
-    );
-    await cluster.close();
+  // In cluster mode it runs with one tracking connection per primary: test/integration/cluster-nodes.test.ts.
+  it('is off (no connection) with memory://', async () => {
     await using memory = createRedis({ env: {}, url: 'memory://' });
     const cache = createCache(memory, { nearCache: {} });
     assert.equal(cache.stats().nearCache.enabled, false);

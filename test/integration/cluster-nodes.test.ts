@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CommandTimeoutError, type CreateRedisOptions, createRedis, type RedisKit, RedisKitError } from '../../src/index.js';
+import { createCache } from '../../src/cache/index.js';
 import { createPubSub, type PubSubMessage, type ResubscribedEvent } from '../../src/pubsub/index.js';
 import { once, type RespValue, waitFor } from '../helpers/index.js';
 import { type ClusterLab, labSkipReason, startCluster } from '../helpers/redis-lab.js';
@@ -150,6 +151,38 @@ describe('per-node pools and pub/sub on Redis Cluster (redis-lab)', { skip }, ()
     });
     assert.equal(await redis.set(victimKey, 'after'), 'OK');
     assert.equal(await lab.command(victim, 'GET', `${PREFIX}${victimKey}`), 'after');
+  });
+
+  it('near-cache: tracking on every primary; another client’s writes to keys on every master invalidate', async () => {
+    await using redis = kit();
+    await using other = kit();
+    const cache = createCache<string>(redis, { namespace: 'near', nearCache: { maxEntries: 100 } });
+    const writer = createCache<string>(other, { namespace: 'near' });
+    await waitFor(() => cache.stats().nearCache.live, { what: 'the near-cache live on every primary' });
+    for (const port of await lab.masters()) {
+      const lines = text(await lab.command(port, 'CLIENT', 'LIST'))
+        .split('\n')
+        .filter((line) => / name=redis-kit:invalidation /.test(line));
+      assert.equal(lines.length, 1, `one invalidation connection on master ${port}`);
+      assert.match(lines[0] ?? '', /flags=\S*t/, 'tracking on');
+      assert.match(lines[0] ?? '', /flags=\S*B/, 'broadcast mode');
+      assert.match(lines[0] ?? '', / sub=1 /, 'subscribed to __redis__:invalidate');
+    }
+    const keys = Array.from({ length: 12 }, (_, i) => `item${i}`);
+    const owners = new Set(await Promise.all(keys.map(async (key) => (await lab.slotOwner(`${PREFIX}near:${key}`)).master)));
+    assert.equal(owners.size, 3, 'the keys live on every master');
+    for (const key of keys) await cache.set(key, 'v1');
+    for (const key of keys) assert.equal(await cache.get(key), 'v1');
+    const hitsBefore = cache.stats().nearHits;
+    for (const key of keys) assert.equal(await cache.get(key), 'v1');
+    assert.equal(cache.stats().nearHits - hitsBefore, keys.length, 'the second reads are served in-process');
+
+    // Another client changes every key: each near-cached value is dropped once its node's invalidation arrives.
+    for (const key of keys) await writer.set(key, 'v2');
+    await waitFor(async () => (await Promise.all(keys.map((key) => cache.get(key)))).every((value) => value === 'v2'), {
+      what: 'every key invalidated',
+    });
+    await cache.close();
   });
 
   // Last: it leaves the cluster with one node dead.
