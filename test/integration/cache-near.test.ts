@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { type Cache, createCache } from '../../src/cache/index.js';
-import { ConfigError, createRedis, NoPermissionError } from '../../src/index.js';
+import { createRedis, NoPermissionError } from '../../src/index.js';
 import { type RedisServer, startRedis, waitFor, withTimeout } from '../helpers/index.js';
 import { kitFor } from '../helpers/kit.js';
 
