@@ -240,6 +240,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
         memoryMode: this.options.mode === 'memory',
         cacheEnabled: services.cacheEnabled,
         subscribers: services.subscribers,
+        cluster: this.options.mode === 'cluster',
       },
       { deep: options.deep ?? false, timeoutMs: options.timeoutMs ?? 1000, thresholds },
     );

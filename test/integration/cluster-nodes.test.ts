@@ -114,6 +114,33 @@ describe('per-node pools and pub/sub on Redis Cluster (redis-lab)', { skip }, ()
     });
   });
 
+  it('a deep health report has the cluster’s topology: nodes, roles, slot coverage, cluster_state', async () => {
+    await using redis = kit();
+    const report = await redis.health({ deep: true, timeoutMs: 5000 });
+    const topology = report.checks.clusterTopology;
+    assert.ok(topology !== undefined, 'a clusterTopology check in a deep report');
+    assert.equal(topology.status, 'pass', JSON.stringify(topology));
+    assert.equal(topology.state, 'ok');
+    assert.equal(topology.slotsAssigned, 16384);
+    assert.equal(topology.slotsFailing, 0);
+    assert.deepEqual(topology.primariesWithoutReplica, []);
+    const nodes = topology.nodes ?? [];
+    assert.deepEqual(nodes.map((node) => Number(node.address.split(':')[1])).sort(), [...lab.nodePorts].sort());
+    const primaries = nodes.filter((node) => node.role === 'primary');
+    assert.deepEqual(primaries.map((node) => Number(node.address.split(':')[1])).sort(), await lab.masters());
+    assert.equal(
+      primaries.reduce((sum, node) => sum + node.slots, 0),
+      16384,
+    );
+    for (const replica of nodes.filter((node) => node.role === 'replica')) {
+      assert.ok(
+        primaries.some((primary) => primary.address === replica.primary),
+        `${replica.address} replicates a primary`,
+      );
+    }
+    assert.equal((await redis.health()).checks.clusterTopology, undefined, 'not in a shallow report');
+  });
+
   it('a paused master: its slots fail with deadline errors, the other slots keep working, and it recovers', async (t) => {
     await using redis = kit({ lanes: 2 });
     await redis.connect();
@@ -222,5 +249,17 @@ describe('per-node pools and pub/sub on Redis Cluster (redis-lab)', { skip }, ()
     await lab.command(survivor, 'PUBLISH', 'moves:x', 'pattern after');
     await waitFor(() => inbox.includes('after') && inbox.includes('pattern after'), { what: 'messages after the move' });
     assert.equal(pubsub.stats().resubscribes, 1);
+
+    // One node fewer: some primary has no replica now, and the deep health report says so.
+    await waitFor(
+      async () =>
+        (await redis.health({ deep: true, timeoutMs: 5000 })).warnings.some(
+          (warning) => warning.code === 'cluster-primary-without-replica',
+        ),
+      { timeoutMs: 30_000, intervalMs: 500, what: 'the cluster-primary-without-replica warning' },
+    );
+    const report = await redis.health({ deep: true, timeoutMs: 5000 });
+    assert.equal(report.checks.clusterTopology?.status, 'warn');
+    assert.equal(report.checks.clusterTopology?.primariesWithoutReplica?.length, 1, JSON.stringify(report.checks.clusterTopology));
   });
 });
