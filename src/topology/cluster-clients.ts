@@ -32,11 +32,35 @@ export class ClusterClients {
   readonly #nodeConnections = new Map<Redis, ConnectionRole>();
   /** The Cluster under each engine made here (a lease's, to reach its key's node). */
   readonly #byEngine = new WeakMap<object, Cluster>();
+  readonly #refreshIntervalMs: number;
+  #refreshTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * `refreshIntervalMs`: how often every ready client reads the slot map
+   * again on its own (0: only on MOVED and reconnects). Done here rather than
+   * by ioredis's slotsRefreshInterval, whose timer keeps running (and the
+   * process alive) after a cluster client ended by itself.
+   */
+  constructor(refreshIntervalMs = 0) {
+    this.#refreshIntervalMs = refreshIntervalMs;
+  }
 
   track(client: Cluster, role: ConnectionRole, engine: object): void {
     this.#clients.set(client, role);
     this.#byEngine.set(engine, client);
-    client.once('end', () => this.#clients.delete(client));
+    client.once('end', () => {
+      this.#clients.delete(client);
+      if (this.#clients.size === 0) {
+        clearInterval(this.#refreshTimer);
+        this.#refreshTimer = undefined;
+      }
+    });
+    if (this.#refreshIntervalMs > 0 && this.#refreshTimer === undefined) {
+      this.#refreshTimer = setInterval(() => {
+        for (const tracked of this.#clients.keys()) if (tracked.status === 'ready') tracked.refreshSlotsCache();
+      }, this.#refreshIntervalMs);
+      this.#refreshTimer.unref();
+    }
   }
 
   trackNode(node: Redis, role: ConnectionRole): void {

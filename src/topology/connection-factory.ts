@@ -30,7 +30,7 @@ export class ConnectionFactory {
     this.#config = config;
     this.#tls = tls;
     this.target = describeTarget(config);
-    this.#cluster = config.mode === 'cluster' ? new ClusterClients() : undefined;
+    this.#cluster = config.mode === 'cluster' ? new ClusterClients(config.clusterSlotsRefreshIntervalMs) : undefined;
   }
 
   /** In cluster mode: the Cluster clients made here and the slot map they keep; else undefined. */

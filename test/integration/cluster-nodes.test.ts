@@ -141,6 +141,51 @@ describe('per-node pools and pub/sub on Redis Cluster (redis-lab)', { skip }, ()
     assert.equal((await redis.health()).checks.clusterTopology, undefined, 'not in a shallow report');
   });
 
+  /** How many MOVED replies a node has sent (INFO errorstats). */
+  async function movedReplies(port: number): Promise<number> {
+    return Number(/errorstat_MOVED:count=(\d+)/.exec(text(await lab.command(port, 'INFO', 'errorstats')))?.[1] ?? 0);
+  }
+
+  it('CLUSTER FAILOVER on a replica: a client that was not told gets MOVED and follows it; the periodic refresh learns it without', async () => {
+    const key = 'moved:{m}';
+    await using told = kit({ clusterSlotsRefreshIntervalMs: 0 });
+    await using refreshing = kit({ clusterSlotsRefreshIntervalMs: 1000 });
+    assert.equal(await told.set(key, 'before'), 'OK');
+    assert.equal(await refreshing.get(key), 'before');
+    const { master, replicas } = await lab.slotOwner(`${PREFIX}${key}`);
+    const [replica] = replicas as [number];
+    assert.equal(await lab.command(replica, 'CLUSTER', 'FAILOVER'), 'OK');
+    await waitFor(async () => (await lab.slotOwner(`${PREFIX}${key}`)).master === replica, { what: `${replica} promoted` });
+
+    // Three refresh intervals: the refreshing client reads the new map on its own.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const movedBefore = await movedReplies(master);
+    assert.equal(await refreshing.set(key, 'refreshed'), 'OK');
+    assert.equal(await movedReplies(master), movedBefore, 'no MOVED: the slot map was refreshed by the timer');
+    assert.equal(await told.set(key, 'after'), 'OK', 'the MOVED reply is followed, no error reaches the caller');
+    assert.ok((await movedReplies(master)) > movedBefore, 'the demoted primary answered MOVED');
+    assert.equal(await lab.command(replica, 'GET', `${PREFIX}${key}`), 'after');
+  });
+
+  it('readFrom replica-preferred: reads are served by the slot’s replica, writes by its primary', async () => {
+    await using redis = kit({ readFrom: 'replica-preferred' });
+    const key = 'replica-read:{r}';
+    const { master, replicas } = await lab.slotOwner(`${PREFIX}${key}`);
+    const [replica] = replicas as [number];
+    const calls = async (port: number, command: string) =>
+      Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(text(await lab.command(port, 'INFO', 'commandstats')))?.[1] ?? 0);
+    assert.equal(await redis.set(key, 'v'), 'OK');
+    // (A plain GET on the replica would be redirected: KEYS is not.)
+    await waitFor(async () => ((await lab.command(replica, 'KEYS', `${PREFIX}${key}`)) as string[]).length === 1, {
+      what: 'the write replicated',
+    });
+    const [replicaGets, masterGets] = [await calls(replica, 'get'), await calls(master, 'get')];
+    for (let i = 0; i < 5; i++) assert.equal(await redis.get(key), 'v');
+    assert.ok((await calls(replica, 'get')) >= replicaGets + 5, 'the GETs ran on the replica');
+    assert.equal(await calls(master, 'get'), masterGets, 'none on the primary');
+    assert.equal(await lab.command(master, 'GET', `${PREFIX}${key}`), 'v', 'the SET ran on the primary');
+  });
+
   it('a paused master: its slots fail with deadline errors, the other slots keep working, and it recovers', async (t) => {
     await using redis = kit({ lanes: 2 });
     await redis.connect();
