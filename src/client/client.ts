@@ -11,7 +11,7 @@ import type { ResolvedConfig } from '../config/options.js';
 import { diagnoseConnectFailure } from './connect-diagnosis.js';
 import { type ConnectReport, probeServer } from './connect-report.js';
 import { createConnections } from './connections.js';
-import { type ScanKeysOptions, scanClusterKeys, scanKeys } from './scan-keys.js';
+import { type ScanKeysOptions, scanKeys } from './scan-keys.js';
 import type { LaneCommands } from './lane-commands.js';
 import type { BatchCommand, BatchReplies } from '../engine/engine.js';
 import { ClosedError, InvalidArgumentError, NotAllowedError, RedisKitError, RedisUnavailableError } from '../errors.js';
@@ -20,7 +20,8 @@ import { serviceFacts } from '../observability/health-services.js';
 import { resolveLatencyThresholds } from '../observability/latency-class.js';
 import { kConnectionFactory, kOwnedResourceCount, kOwnResource, type OwnedResource } from './internal.js';
 import type { Lease, LeaseContext, LeasedConnection } from '../lease/leased-connection.js';
-import { type LeaseTarget, runLease } from '../lease/run-lease.js';
+import { runLease } from '../lease/run-lease.js';
+import { leaseTargetFor } from '../lease/lease-target.js';
 import { SlotCheck } from '../lease/slot-check.js';
 import { Breaker } from '../pool/breaker.js';
 import { monotonicClock } from '../pool/clock.js';
@@ -181,21 +182,8 @@ export class RedisClient extends Lifecycle<ClientEvents> {
       return runLease(pool, this.#leaseContext, keyOrFn, (fnOrOptions as LeaseOptions | undefined) ?? {});
     }
     if (typeof fnOrOptions !== 'function') throw new InvalidArgumentError('lease(key, fn): fn must be a function');
-    return runLease(pool, this.#leaseContext, fnOrOptions, maybeOptions ?? {}, this.#leaseTarget(keyOrFn));
-  }
-
-  /** Cluster mode: where a lease for `key` must be; undefined elsewhere (any connection will do). */
-  #leaseTarget(key: string): LeaseTarget | undefined {
-    const check = this.#leaseContext.slotCheck;
-    const cluster = this.#factory?.cluster;
-    if (check === undefined || cluster === undefined) return undefined;
-    const pin = check.pin(key);
-    return {
-      pin,
-      prepare: async (connection, timeoutMs) => {
-        await cluster.connectSlotNode(connection.engine, pin.slot, timeoutMs);
-      },
-    };
+    const target = leaseTargetFor(keyOrFn, this.#leaseContext.slotCheck, this.#factory?.cluster);
+    return runLease(pool, this.#leaseContext, fnOrOptions, maybeOptions ?? {}, target);
   }
 
   /** A pipeline over a lane: commands are recorded, then written together on `exec()`. */
@@ -260,14 +248,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
    * seen.
    */
   scanKeys(match: string, options: ScanKeysOptions = {}): AsyncGenerator<string> {
-    const count = options.count ?? 500;
-    const cluster = this.#factory?.cluster;
-    if (cluster === undefined) return scanKeys(this, this.options.keyPrefix, match, count);
-    return scanClusterKeys(this, cluster, this.options.keyPrefix, match, {
-      count,
-      commandTimeoutMs: this.options.commandTimeoutMs,
-      topologyTimeoutMs: options.topologyTimeoutMs ?? 30_000,
-    });
+    return scanKeys(this, this.#factory?.cluster, this.options, match, options);
   }
 
   /**

@@ -19,11 +19,31 @@ export interface ScanKeysOptions {
 }
 
 /**
+ * `redis.scanKeys()`: one server's SCAN, or on a cluster every primary's
+ * (see {@link scanClusterKeys}).
+ */
+export function scanKeys(
+  target: CommandTarget,
+  cluster: ClusterClients | undefined,
+  config: { keyPrefix: string; commandTimeoutMs: number },
+  match: string,
+  options: ScanKeysOptions,
+): AsyncGenerator<string> {
+  const count = options.count ?? 500;
+  if (cluster === undefined) return scanServer(target, config.keyPrefix, match, count);
+  return scanClusterKeys(target, cluster, config.keyPrefix, match, {
+    count,
+    commandTimeoutMs: config.commandTimeoutMs,
+    topologyTimeoutMs: options.topologyTimeoutMs ?? 30_000,
+  });
+}
+
+/**
  * SCAN for the keys matching `match` under `prefix`: the prefix is added to
  * the (escaped) pattern and removed from what is yielded. SCAN, never KEYS,
  * so the server is not blocked.
  */
-export async function* scanKeys(target: CommandTarget, prefix: string, match: string, count: number): AsyncGenerator<string> {
+async function* scanServer(target: CommandTarget, prefix: string, match: string, count: number): AsyncGenerator<string> {
   const pattern = escapeGlob(prefix) + match;
   let cursor = '0';
   do {
@@ -34,7 +54,7 @@ export async function* scanKeys(target: CommandTarget, prefix: string, match: st
 }
 
 /** {@link scanKeys} over every primary of a cluster (see scanCluster), through the slot map the lanes keep. */
-export async function* scanClusterKeys(
+async function* scanClusterKeys(
   target: CommandTarget,
   cluster: ClusterClients,
   prefix: string,

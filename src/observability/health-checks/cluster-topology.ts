@@ -1,4 +1,5 @@
-import { type CheckBase, type HealthTarget, runCheck } from './check.js';
+import { ConnectionLostError } from '../../errors.js';
+import { type Budget, type CheckBase, type HealthTarget, runCheck } from './check.js';
 
 /** One node of the cluster as CLUSTER NODES describes it. */
 export interface ClusterNodeFact {
@@ -33,8 +34,8 @@ export function checkClusterTopology(client: HealthTarget, timeoutMs: number): P
   return runCheck<ClusterTopologyCheck>(
     timeoutMs,
     async (budget) => {
-      const info = String(await client.sendCommand('cluster', ['INFO'], { timeoutMs: budget.remainingMs }));
-      const text = String(await client.sendCommand('cluster', ['NODES'], { timeoutMs: budget.remainingMs }));
+      const info = await readOnly(client, budget, 'INFO');
+      const text = await readOnly(client, budget, 'NODES');
       const field = (name: string): string | undefined => new RegExp(`^${name}:(\\S+)`, 'm').exec(info)?.[1];
       const nodes = parseClusterNodes(text);
       const healthy = (node: ClusterNodeFact) => !node.flags.includes('fail') && !node.flags.includes('fail?');
@@ -58,6 +59,24 @@ export function checkClusterTopology(client: HealthTarget, timeoutMs: number): P
     },
     (failure) => failure,
   );
+}
+
+/** Attempts per CLUSTER subcommand: they only read, so one lost with its connection is simply asked again. */
+const ATTEMPTS = 3;
+
+/**
+ * CLUSTER INFO / NODES go to any node. A node connection can close under
+ * them while the cluster client adopts a new slot map (a node it was seeded
+ * with and that the map leaves out is dropped): ask again, within the budget.
+ */
+async function readOnly(client: HealthTarget, budget: Budget, subcommand: 'INFO' | 'NODES'): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return String(await client.sendCommand('cluster', [subcommand], { timeoutMs: budget.remainingMs }));
+    } catch (error) {
+      if (!(error instanceof ConnectionLostError) || attempt >= ATTEMPTS || budget.remainingMs <= 0) throw error;
+    }
+  }
 }
 
 /** Parses CLUSTER NODES: `<id> <ip:port@bus> <flags> <primary id> <ping> <pong> <epoch> <link> <slot>…`. */
