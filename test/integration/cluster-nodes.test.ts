@@ -21,7 +21,8 @@ const fast = {
   env: {},
   connectTimeoutMs: 1000,
   socketTimeoutMs: 2000,
-  commandTimeoutMs: 500,
+  // Wide: the lab shares 2 cores with other suites; the paused-node test sets its own, shorter deadline.
+  commandTimeoutMs: 2000,
   // A new lease is a new cluster client: a paused seed costs it ioredis's slotsRefreshTimeout (1 s).
   acquireTimeoutMs: 3000,
   retryMaxDelayMs: 200,
@@ -187,7 +188,8 @@ describe('per-node pools and pub/sub on Redis Cluster (redis-lab)', { skip }, ()
   });
 
   it('a paused master: its slots fail with deadline errors, the other slots keep working, and it recovers', async (t) => {
-    await using redis = kit({ lanes: 2 });
+    // Short deadlines: every check below must end well within the 6 s node timeout (no failover meanwhile).
+    await using redis = kit({ lanes: 2, commandTimeoutMs: 500, acquireTimeoutMs: 1500 });
     await redis.connect();
     const keys = await keyPerMaster();
     for (const key of keys.values()) await redis.set(key, 'before');

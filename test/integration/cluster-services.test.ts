@@ -22,8 +22,9 @@ const fast = {
   env: {},
   connectTimeoutMs: 1000,
   socketTimeoutMs: 2000,
-  commandTimeoutMs: 1000,
-  acquireTimeoutMs: 2000,
+  // Wide: the lab shares 2 cores with other suites.
+  commandTimeoutMs: 2000,
+  acquireTimeoutMs: 3000,
   retryMaxDelayMs: 200,
   breakerProbeIntervalMs: 200,
 } satisfies CreateRedisOptions;
