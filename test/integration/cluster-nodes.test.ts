@@ -189,7 +189,7 @@ describe('per-node pools and pub/sub on Redis Cluster (redis-lab)', { skip }, ()
 
   it('a paused master: its slots fail with deadline errors, the other slots keep working, and it recovers', async (t) => {
     // Short deadlines: every check below must end well within the 6 s node timeout (no failover meanwhile).
-    await using redis = kit({ lanes: 2, commandTimeoutMs: 500, acquireTimeoutMs: 1500 });
+    await using redis = kit({ lanes: 2, commandTimeoutMs: 500, acquireTimeoutMs: 2500 });
     await redis.connect();
     const keys = await keyPerMaster();
     for (const key of keys.values()) await redis.set(key, 'before');
