@@ -28,6 +28,8 @@ export type RedisKitErrorCode =
   | 'ERR_REDIS_NOT_ALLOWED'
   | 'ERR_REDIS_INVALID_ARGUMENT'
   | 'ERR_REDIS_ENGINE'
+  | 'ERR_REDIS_VALIDATION'
+  | 'ERR_REDIS_CONFLICT'
   | 'ERR_REDIS_CROSS_SLOT'
   | 'ERR_REDIS_CLUSTER_TOPOLOGY'
   // The services' own codes; their classes live next to each service.
@@ -38,7 +40,9 @@ export type RedisKitErrorCode =
   | 'ERR_REDIS_SESSION_DECODE'
   | 'ERR_REDIS_SESSION_ENCODE'
   | 'ERR_REDIS_SESSION_UNAVAILABLE'
-  | 'ERR_REDIS_PUBSUB_HANDLER';
+  | 'ERR_REDIS_PUBSUB_HANDLER'
+  | 'ERR_REDIS_UNIQUE_VIOLATION'
+  | 'ERR_REDIS_RECORD_NOT_FOUND';
 
 export interface RedisKitErrorOptions {
   cause?: unknown;
@@ -265,6 +269,40 @@ export class InvalidArgumentError extends RedisKitError {
 export class EngineError extends RedisKitError {
   constructor(message: string, options?: RedisKitErrorOptions) {
     super('ERR_REDIS_ENGINE', message, options);
+  }
+}
+
+/** One reason a schema refused a value (the shape of a Standard Schema issue). */
+export interface ValidationIssue {
+  readonly message: string;
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+}
+
+/**
+ * A value the schema refused: on write nothing was written; on read the
+ * stored data no longer matches the schema (or could not be decoded).
+ * `issues` are the schema's own. The message names paths and the schema's
+ * messages, never the value itself.
+ */
+export class ValidationError extends RedisKitError {
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(message: string, issues: readonly ValidationIssue[], options?: RedisKitErrorOptions) {
+    super('ERR_REDIS_VALIDATION', message, options);
+    this.issues = issues;
+  }
+}
+
+/**
+ * An optimistic update lost to concurrent writers every time it was tried
+ * (`attempts` includes the first); nothing was written by it.
+ */
+export class ConflictError extends RedisKitError {
+  readonly attempts: number;
+
+  constructor(message: string, attempts: number) {
+    super('ERR_REDIS_CONFLICT', message);
+    this.attempts = attempts;
   }
 }
 

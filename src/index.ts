@@ -92,3 +92,17 @@ export type {
 export { Availability, isRedisDown } from './fallback/availability.js';
 export type { AvailabilityEvents, AvailabilityOptions } from './fallback/availability.js';
 export { decodeKeyPart, encodeKeyPart } from './keys/key-encoding.js';
+export { createRepository, RecordNotFoundError, Repository, UniqueViolationError } from './repositories/records/index.js';
+export type {
+  FieldOf,
+  ListOptions,
+  OnInvalid,
+  PutOptions,
+  RecordPage,
+  RepositoryOptions,
+  RepositoryStats,
+  StoredRecord,
+} from './repositories/records/index.js';
+export { createMessageLog, MessageLog } from './repositories/logs/index.js';
+export type { LogEntry, LogFollower, LogFollowOptions, LogRangeOptions, MessageLogOptions } from './repositories/logs/index.js';
+export type { InferInput, InferOutput, StandardIssue, StandardResult, StandardSchemaV1 } from './repositories/standard-schema.js';

@@ -310,6 +310,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
 
   protected override async onClose(): Promise<void> {
     clearInterval(this.#maintenance);
+    for (const resource of this.#resources) resource.clientClosing?.();
     await Promise.all([this.#lanes?.drain(), this.#pool?.drain()]);
     await Promise.all([this.#lanes?.close(false), this.#pool?.close(false), ...[...this.#resources].map((r) => r.close())]);
   }

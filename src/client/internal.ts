@@ -12,6 +12,13 @@ export interface OwnedResource {
   close(): Promise<void>;
   /** At once: drop connections, fail what is pending. */
   destroy(error: Error): void;
+  /**
+   * The client has begun to close. Called before it waits for its leases
+   * (`close` comes after that wait): a resource that holds a lease open, a
+   * follow's XREAD BLOCK, lets go of it here, or the client's close would
+   * wait for it.
+   */
+  clientClosing?(): void;
 }
 
 /** `client[kOwnResource](resource)`: the client closes (or destroys) `resource` with itself; returns the unregister function. */

@@ -44,13 +44,31 @@ export function scanKeys(
  * so the server is not blocked.
  */
 async function* scanServer(target: CommandTarget, prefix: string, match: string, count: number): AsyncGenerator<string> {
-  const pattern = escapeGlob(prefix) + match;
   let cursor = '0';
   do {
-    const [next, keys] = (await target.sendCommand('scan', [cursor, 'MATCH', pattern, 'COUNT', count])) as [string, string[]];
-    cursor = next;
-    for (const key of keys) yield unprefixed(prefix, key);
+    const page = await scanPage(target, prefix, match, cursor, count);
+    cursor = page.cursor;
+    yield* page.keys;
   } while (cursor !== '0');
+}
+
+/**
+ * One SCAN step of one server from `cursor` (`'0'` starts), for callers
+ * that page across calls: the keys of this step, prefix removed, and the
+ * cursor to continue from (`'0'` when the iteration is complete). On a
+ * cluster this pages through one node only (a SCAN cursor belongs to one
+ * node); `redis.scanKeys()` covers every primary.
+ */
+export async function scanPage(
+  target: CommandTarget,
+  prefix: string,
+  match: string,
+  cursor: string,
+  count: number,
+): Promise<{ cursor: string; keys: string[] }> {
+  const pattern = escapeGlob(prefix) + match;
+  const [next, keys] = (await target.sendCommand('scan', [cursor, 'MATCH', pattern, 'COUNT', count])) as [string, string[]];
+  return { cursor: next, keys: keys.map((key) => unprefixed(prefix, key)) };
 }
 
 /** {@link scanKeys} over every primary of a cluster (see scanCluster), through the slot map the lanes keep. */

@@ -85,10 +85,13 @@ export class Lanes {
   /**
    * The breaker's probe: PINGs over a ready lane. Resolves true when the
    * server answered, false when no lane is up (their own reconnects are the
-   * probes then) or the lanes are closed.
+   * probes then) or the lanes are closed. Lanes that were never started
+   * (a client that only leased, so far) are started here: without their
+   * reconnects, a breaker opened by failed leases would never close.
    */
   async probe(): Promise<boolean> {
     if (this.#closed) return false;
+    this.#start();
     const lane = this.#pick();
     if (lane === undefined) return false;
     await lane.engine.send('ping', []);

@@ -14,12 +14,15 @@ import {
   type Topics,
 } from '../pubsub/index.js';
 import { createRateLimiter, type RateLimiter, type RateLimiterOptions } from '../rate-limit/index.js';
+import { createMessageLog, type MessageLog, type MessageLogOptions } from '../repositories/logs/index.js';
+import { createRepository, type FieldOf, type Repository, type RepositoryOptions } from '../repositories/records/index.js';
+import type { StandardSchemaV1 } from '../repositories/standard-schema.js';
 import { createSessionStore, type SessionData, type SessionStore, type SessionStoreOptions } from '../session/index.js';
 
 /**
  * The client with its services: `redis.cache()`, `redis.sessions()`,
- * `redis.rateLimiter()`, `redis.pubSub()`, `redis.subscribe()`,
- * `redis.messages()`. It lives here, beside the services, so the core
+ * `redis.rateLimiter()`, `redis.repository()`, `redis.log()`, `redis.pubSub()`,
+ * `redis.subscribe()`, `redis.messages()`. It lives here, beside the services, so the core
  * client (`RedisClient`) never imports what is built on it, and the types
  * say exactly what the object can do: no prototype patching, no cast.
  *
@@ -43,6 +46,24 @@ export class RedisKit extends RedisClient {
   /** A rate limiter on this client; see `RateLimiterOptions`. Same as `createRateLimiter(redis, options)`. */
   rateLimiter(options: RateLimiterOptions): RateLimiter {
     return createRateLimiter(this, options);
+  }
+
+  /**
+   * Typed records on this client, validated by `options.schema` (any
+   * Standard Schema: zod, valibot, arktype), the record type inferred from
+   * it; see `RepositoryOptions`. Same as `createRepository(redis, options)`.
+   */
+  repository<S extends StandardSchemaV1, const U extends FieldOf<S> = never>(options: RepositoryOptions<S, U>): Repository<S, U> {
+    return createRepository<S, U>(this, options);
+  }
+
+  /**
+   * Message logs on Redis Streams, entries typed and validated by
+   * `options.schema`; see `MessageLogOptions`. Same as
+   * `createMessageLog(redis, options)`.
+   */
+  log<S extends StandardSchemaV1>(options: MessageLogOptions<S>): MessageLog<S> {
+    return createMessageLog<S>(this, options);
   }
 
   /**
