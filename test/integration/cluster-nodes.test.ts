@@ -297,16 +297,17 @@ describe('per-node pools and pub/sub on Redis Cluster (redis-lab)', { skip }, ()
     await waitFor(() => inbox.includes('after') && inbox.includes('pattern after'), { what: 'messages after the move' });
     assert.equal(pubsub.stats().resubscribes, 1);
 
-    // One node fewer: some primary has no replica now, and the deep health report says so.
+    // One node fewer: some primary has no replica now, and a deep health report says so. (Each report
+    // asks one node, which may not have flagged the dead one yet: wait for one that has.)
+    let report: Awaited<ReturnType<typeof redis.health>> | undefined;
     await waitFor(
-      async () =>
-        (await redis.health({ deep: true, timeoutMs: 5000 })).warnings.some(
-          (warning) => warning.code === 'cluster-primary-without-replica',
-        ),
+      async () => {
+        report = await redis.health({ deep: true, timeoutMs: 5000 });
+        return report.warnings.some((warning) => warning.code === 'cluster-primary-without-replica');
+      },
       { timeoutMs: 30_000, intervalMs: 500, what: 'the cluster-primary-without-replica warning' },
     );
-    const report = await redis.health({ deep: true, timeoutMs: 5000 });
-    assert.equal(report.checks.clusterTopology?.status, 'warn');
-    assert.equal(report.checks.clusterTopology?.primariesWithoutReplica?.length, 1, JSON.stringify(report.checks.clusterTopology));
+    assert.equal(report?.checks.clusterTopology?.status, 'warn');
+    assert.equal(report?.checks.clusterTopology?.primariesWithoutReplica?.length, 1, JSON.stringify(report?.checks.clusterTopology));
   });
 });
