@@ -30,6 +30,8 @@ export type RedisKitErrorCode =
   | 'ERR_REDIS_ENGINE'
   | 'ERR_REDIS_VALIDATION'
   | 'ERR_REDIS_CONFLICT'
+  | 'ERR_REDIS_CROSS_SLOT'
+  | 'ERR_REDIS_CLUSTER_TOPOLOGY'
   // The services' own codes; their classes live next to each service.
   | 'ERR_REDIS_CACHE_ENCODE'
   | 'ERR_REDIS_CACHE_DECODE'
@@ -301,5 +303,36 @@ export class ConflictError extends RedisKitError {
   constructor(message: string, attempts: number) {
     super('ERR_REDIS_CONFLICT', message);
     this.attempts = attempts;
+  }
+}
+
+/**
+ * Keys of one transaction (or of a lease pinned to a key) hash to different
+ * Redis Cluster slots, so no single node could run it. Refused before
+ * anything was sent. `keys` are the names as given (without the key prefix);
+ * give them a common hash tag (`{user:1}:a`, `{user:1}:b`) to keep them in
+ * one slot.
+ */
+export class CrossSlotError extends RedisKitError {
+  readonly keys: readonly string[];
+
+  constructor(keys: readonly string[], what: string) {
+    super(
+      'ERR_REDIS_CROSS_SLOT',
+      `${what} uses keys in different cluster slots (${keys.join(', ')}); nothing was sent. ` +
+        'Give them a common hash tag, e.g. {tag}:name, so they share a slot',
+    );
+    this.keys = keys;
+  }
+}
+
+/**
+ * The cluster's slot map did not settle within the bound of an operation that
+ * needs every slot (a SCAN of every primary during a failover that does not
+ * finish, slots no node serves).
+ */
+export class ClusterTopologyError extends RedisKitError {
+  constructor(message: string, options?: RedisKitErrorOptions) {
+    super('ERR_REDIS_CLUSTER_TOPOLOGY', message, options);
   }
 }

@@ -6,6 +6,7 @@ export type { CheckStatus, HealthCheckName, HealthChecks, HealthReport, HealthSu
 export { healthSummary } from './observability/health.js';
 export type { LatencyClass, LatencyThresholdsMs } from './observability/latency-class.js';
 export type { ClientState, ClientStats } from './client/stats.js';
+export type { ScanKeysOptions } from './client/scan-keys.js';
 export type { ConnectReport } from './client/connect-report.js';
 export type { LifecycleState } from './lifecycle/lifecycle.js';
 export { loadConfig, redacted, describeTarget } from './config/index.js';

@@ -7,9 +7,9 @@ import { type CachedFunction, type CachedOptions, makeCached } from './cached.js
 import { FallbackRouter } from './fallback-router.js';
 import { type CacheKey, KeyLayout } from './key-layout.js';
 import { MemoryStore, type StoredData } from './memory-store.js';
-import { InvalidationHub } from './near/invalidation-hub.js';
+import { nearCacheHub } from './near/cluster-invalidation-hub.js';
 import { NearCache } from './near/near-cache.js';
-import { type CacheOptions, checkTtl, type ResolvedCacheOptions, refuseNearCacheInCluster, resolveCacheOptions } from './options.js';
+import { type CacheOptions, checkTtl, type ResolvedCacheOptions, resolveCacheOptions } from './options.js';
 import { RedisStore } from './redis-store.js';
 import { CacheCounters, type CacheStats } from './stats.js';
 import { WrapLoader } from './wrap-loader.js';
@@ -72,9 +72,6 @@ export class Cache<V = unknown> extends Lifecycle<CacheEvents> {
     const store = new RedisStore(redis, resolved.codec.binary);
     const counters = new CacheCounters(resolved.namespace);
     const nearOptions = redis.options.mode === 'memory' ? undefined : resolved.nearCache;
-    if (nearOptions !== undefined && redis.options.mode === 'cluster') {
-      refuseNearCacheInCluster();
-    }
     let report: (error: unknown) => void = () => undefined;
     const router = new FallbackRouter({
       redis,
@@ -89,7 +86,7 @@ export class Cache<V = unknown> extends Lifecycle<CacheEvents> {
     router.on('fallback', (error) => this.#emitSafely('fallback', error));
     router.on('recovered', () => this.#emitSafely('recovered'));
     if (nearOptions !== undefined) {
-      const hub = InvalidationHub.of(redis);
+      const hub = nearCacheHub(redis);
       this.#near = new NearCache<V>({
         maxEntries: nearOptions.maxEntries,
         ttlMs: nearOptions.ttlMs,

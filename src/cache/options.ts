@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fn, integer, oneOf, resolveOptions, text, withMethods } from '../config/resolve-options.js';
-import { ConfigError, InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { Codec } from './codecs/codec.js';
 import { jsonCodec } from './codecs/json-codec.js';
 
@@ -100,8 +100,8 @@ export interface CacheOptions<V = unknown> {
   /**
    * Opt-in near-cache: hot reads served from the process, invalidated by
    * Redis (client-side caching, `CLIENT TRACKING … BCAST`) over one extra
-   * connection per client. Default off. Not available in cluster mode
-   * (refused with `ConfigError`, issue `cache.nearCache`); ignored with `memory://`.
+   * connection per client (on a cluster: one per primary, and it serves only
+   * while every primary's tracking is up). Default off; ignored with `memory://`.
    */
   nearCache?: NearCacheOptions | false;
   /**
@@ -185,11 +185,6 @@ export function resolveCacheOptions<V>(options: CacheOptions<V>): ResolvedCacheO
     nearCache: resolved.nearCache,
     onError: resolved.onError,
   };
-}
-
-/** The near-cache needs CLIENT TRACKING on one connection, which cluster mode cannot give. */
-export function refuseNearCacheInCluster(): never {
-  throw new ConfigError([{ name: 'cache.nearCache', received: 'on, in cluster mode', expected: 'false (not available in cluster mode)' }]);
 }
 
 /** Checks a per-call TTL (`set`, `wrap`, `cached`). */

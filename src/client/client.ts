@@ -11,16 +11,18 @@ import type { ResolvedConfig } from '../config/options.js';
 import { diagnoseConnectFailure } from './connect-diagnosis.js';
 import { type ConnectReport, probeServer } from './connect-report.js';
 import { createConnections } from './connections.js';
-import { scanKeys } from './scan-keys.js';
+import { type ScanKeysOptions, scanKeys } from './scan-keys.js';
 import type { LaneCommands } from './lane-commands.js';
 import type { BatchCommand, BatchReplies } from '../engine/engine.js';
-import { ClosedError, NotAllowedError, RedisKitError, RedisUnavailableError } from '../errors.js';
+import { ClosedError, InvalidArgumentError, NotAllowedError, RedisKitError, RedisUnavailableError } from '../errors.js';
 import { type HealthReport, checkHealth } from '../observability/health.js';
 import { serviceFacts } from '../observability/health-services.js';
 import { resolveLatencyThresholds } from '../observability/latency-class.js';
 import { kConnectionFactory, kOwnedResourceCount, kOwnResource, type OwnedResource } from './internal.js';
 import type { Lease, LeaseContext, LeasedConnection } from '../lease/leased-connection.js';
 import { runLease } from '../lease/run-lease.js';
+import { leaseTargetFor } from '../lease/lease-target.js';
+import { SlotCheck } from '../lease/slot-check.js';
 import { Breaker } from '../pool/breaker.js';
 import { monotonicClock } from '../pool/clock.js';
 import { Deadlines } from '../pool/deadlines.js';
@@ -74,8 +76,10 @@ export class RedisClient extends Lifecycle<ClientEvents> {
       deadlines: this.#deadlines,
       observer: this.#stats,
       commandTimeoutMs: config.commandTimeoutMs,
+      acquireTimeoutMs: config.acquireTimeoutMs,
       db: config.db,
       live: this.#leases,
+      slotCheck: config.mode === 'cluster' ? new SlotCheck(config.keyPrefix) : undefined,
     };
     if (config.mode === 'memory') return;
     const parts = createConnections(config, {
@@ -155,12 +159,31 @@ export class RedisClient extends Lifecycle<ClientEvents> {
    * comes back, also when `fn` throws or the signal fires; it is reset (or
    * destroyed and replaced) before it is lent again. A `timeoutMs` that is
    * not a finite number ≥ 0 is refused with InvalidArgumentError.
+   *
+   * With a `key` first (`lease(key, fn)`), on a cluster the connection is on
+   * the node that owns the key's slot before `fn` runs (waiting for that node
+   * within the same `timeoutMs`), and a transaction or pipeline in it whose
+   * keys (or WATCHed keys) are not all in that slot is refused before anything
+   * is sent with CrossSlotError (code `ERR_REDIS_CROSS_SLOT`). On a cluster,
+   * leases without a key refuse batches spanning slots the same way. Outside
+   * a cluster the key changes nothing.
    */
-  async lease<T>(fn: (connection: Lease) => Promise<T>, options: LeaseOptions = {}): Promise<T> {
+  lease<T>(fn: (connection: Lease) => Promise<T>, options?: LeaseOptions): Promise<T>;
+  lease<T>(key: string, fn: (connection: Lease) => Promise<T>, options?: LeaseOptions): Promise<T>;
+  async lease<T>(
+    keyOrFn: string | ((connection: Lease) => Promise<T>),
+    fnOrOptions?: ((connection: Lease) => Promise<T>) | LeaseOptions,
+    maybeOptions?: LeaseOptions,
+  ): Promise<T> {
     const { pool } = this.#parts();
     if (this.closed) throw new ClosedError();
     if (this.#state === 'idle') this.#start();
-    return runLease(pool, this.#leaseContext, fn, options);
+    if (typeof keyOrFn === 'function') {
+      return runLease(pool, this.#leaseContext, keyOrFn, (fnOrOptions as LeaseOptions | undefined) ?? {});
+    }
+    if (typeof fnOrOptions !== 'function') throw new InvalidArgumentError('lease(key, fn): fn must be a function');
+    const target = leaseTargetFor(keyOrFn, this.#leaseContext.slotCheck, this.#factory?.cluster);
+    return runLease(pool, this.#leaseContext, fnOrOptions, maybeOptions ?? {}, target);
   }
 
   /** A pipeline over a lane: commands are recorded, then written together on `exec()`. */
@@ -205,6 +228,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
         memoryMode: this.options.mode === 'memory',
         cacheEnabled: services.cacheEnabled,
         subscribers: services.subscribers,
+        cluster: this.options.mode === 'cluster',
       },
       { deep: options.deep ?? false, timeoutMs: options.timeoutMs ?? 1000, thresholds },
     );
@@ -213,11 +237,18 @@ export class RedisClient extends Lifecycle<ClientEvents> {
   /**
    * Iterates the keys matching `match` (a SCAN pattern, without the client's
    * key prefix: the prefix is added to the pattern and removed from what is
-   * yielded). Uses SCAN, never KEYS, so the server is not blocked. In cluster
-   * mode only one node is scanned: use a hash tag in `match` to keep keys on it.
+   * yielded). Uses SCAN, never KEYS, so the server is not blocked.
+   *
+   * On a cluster every primary is scanned, and a topology change during the
+   * scan (a failover) is followed: slots whose node failed mid-scan are
+   * scanned again at their new owner, and keys already yielded are not
+   * yielded again. It waits up to `topologyTimeoutMs` for the slot map to
+   * cover every slot, then fails with ClusterTopologyError. As with SCAN on
+   * one server, keys written or deleted during the scan may or may not be
+   * seen.
    */
-  scanKeys(match: string, options: { count?: number } = {}): AsyncGenerator<string> {
-    return scanKeys(this, this.options.keyPrefix, match, options.count ?? 500);
+  scanKeys(match: string, options: ScanKeysOptions = {}): AsyncGenerator<string> {
+    return scanKeys(this, this.#factory?.cluster, this.options, match, options);
   }
 
   /**
@@ -256,6 +287,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
       commands: this.#stats,
       lanes: this.#lanes,
       pool: this.#pool,
+      cluster: this.#factory?.cluster,
     });
   }
 

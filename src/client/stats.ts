@@ -7,6 +7,7 @@ import type { Lanes } from '../pool/lanes.js';
 import type { LeasePool } from '../pool/lease-pool.js';
 import { type ErrorSummary, PoolStats, type PoolStatsSnapshot, summarizeError } from '../pool/pool-stats.js';
 import type { CommandObserver, PendingCommand } from '../pool/pending-command.js';
+import type { ClusterClients, NodeConnections } from '../topology/cluster-clients.js';
 
 /** Everything `client.stats()` reports. Operators size `maxclients` from `connections`. */
 export interface ClientStats {
@@ -46,13 +47,25 @@ export interface ClientStats {
   connections: {
     /**
      * The most connections this client opens per node, every kind counted:
-     * lanes + maxConnections + 1 subscriber (pub/sub) + 1 invalidation
-     * connection (near-cache). Size the server's `maxclients` from it times
+     * lanes + maxConnections + 1 subscriber (pub/sub) + 1 sharded subscriber
+     * (ssubscribe) + 1 invalidation connection (near-cache). Size the server's `maxclients` from it times
      * the number of processes.
+     *
+     * On a cluster every lane and every lease is a cluster client with up to
+     * one connection per node, and each of them briefly opens one more (a
+     * "refresher") when it reads the slot map again, so the figure is
+     * 2 × (lanes + maxConnections) + 3 there. (A PubSub made with
+     * `dedicated: true` adds its own subscriber connections.)
      */
     maxPerNode: number;
     /** Open now: ready lanes + leased + idle pooled. */
     open: number;
+    /**
+     * Cluster mode only: the connections open now on each node (`host:port`),
+     * by role (`lane`, `lease`, `subscriber`, `invalidation`) and in total.
+     * A lane or lease counts once on every node it has talked to.
+     */
+    nodes?: Record<string, NodeConnections>;
   };
 }
 
@@ -90,10 +103,12 @@ interface StatsSources {
   commands: CommandStats;
   lanes: Lanes | undefined;
   pool: LeasePool | undefined;
+  /** Cluster mode: where the per-node figures come from. */
+  cluster?: ClusterClients | undefined;
 }
 
 /** Assembles {@link ClientStats} from the parts that count (lanes and pool are absent in memory mode). */
-export function collectStats({ state, options, breaker, commands, lanes, pool }: StatsSources): ClientStats {
+export function collectStats({ state, options, breaker, commands, lanes, pool, cluster }: StatsSources): ClientStats {
   const breakerStats: ClientStats['breaker'] = {
     state: breaker.state,
     consecutiveFailures: breaker.failures,
@@ -101,6 +116,12 @@ export function collectStats({ state, options, breaker, commands, lanes, pool }:
   };
   const lastError = summarizeError(breaker.lastError);
   if (lastError !== undefined) breakerStats.lastError = lastError;
+  const pooled = options.lanes + options.maxConnections;
+  const connections: ClientStats['connections'] = {
+    maxPerNode: (cluster === undefined ? pooled : 2 * pooled) + 3,
+    open: (lanes?.readyCount ?? 0) + (pool?.used ?? 0) + (pool?.free ?? 0),
+  };
+  if (cluster !== undefined) connections.nodes = cluster.perNode();
   return {
     state,
     breaker: breakerStats,
@@ -115,9 +136,6 @@ export function collectStats({ state, options, breaker, commands, lanes, pool }:
       min: options.minConnections,
       max: options.maxConnections,
     },
-    connections: {
-      maxPerNode: options.lanes + options.maxConnections + 2,
-      open: (lanes?.readyCount ?? 0) + (pool?.used ?? 0) + (pool?.free ?? 0),
-    },
+    connections,
   };
 }

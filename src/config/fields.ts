@@ -141,6 +141,7 @@ function hostListField(option: keyof RedisKitOptions, env: string, example: stri
 const URL_FORMS = `redis://[user[:password]@]host[:port][/db] (db 0 to ${MAX_DB}), rediss://… (TLS) or memory://`;
 const MODES = ['standalone', 'cluster', 'sentinel'] as const;
 const ENGINES = ['ioredis', 'resp'] as const;
+const READ_FROM = ['primary', 'replica-preferred'] as const;
 const SENTINEL_MASTER = /^[^\s]{1,256}$/;
 const CONNECTION_NAME = /^[!-~]{1,128}$/;
 const KEY_PREFIX_MAX = 128;
@@ -218,6 +219,23 @@ export const FIELDS = {
     expectedEnv: `one of ${ENGINES.join(', ')}`,
     expectedOption: `one of ${ENGINES.map((e) => `'${e}'`).join(', ')}`,
   } satisfies Field<(typeof ENGINES)[number]>,
+  clusterSlotsRefreshIntervalMs: durationField(
+    'clusterSlotsRefreshIntervalMs',
+    'REDIS_CLUSTER_SLOTS_REFRESH_INTERVAL',
+    1000,
+    3_600_000,
+    true,
+  ),
+  readFrom: {
+    option: 'readFrom',
+    env: 'REDIS_READ_FROM',
+    secret: false,
+    verbatim: false,
+    fromEnv: z.string().trim().toLowerCase().pipe(z.enum(READ_FROM)),
+    fromOption: z.enum(READ_FROM),
+    expectedEnv: `one of ${READ_FROM.join(', ')}`,
+    expectedOption: `one of ${READ_FROM.map((e) => `'${e}'`).join(', ')}`,
+  } satisfies Field<(typeof READ_FROM)[number]>,
   tlsCaFile: pathField('tlsCaFile', 'REDIS_TLS_CA_FILE'),
   tlsCertFile: pathField('tlsCertFile', 'REDIS_TLS_CERT_FILE'),
   tlsKeyFile: pathField('tlsKeyFile', 'REDIS_TLS_KEY_FILE'),
@@ -255,6 +273,8 @@ export const DEFAULTS = {
   retryMaxDelayMs: 30_000,
   keyPrefix: '',
   engine: 'ioredis',
+  clusterSlotsRefreshIntervalMs: 5000,
+  readFrom: 'primary',
   idleTimeoutMs: 30_000,
   maxLifetimeMs: 1_800_000,
   validateAfterIdleMs: 10_000,

@@ -65,6 +65,8 @@ export function loadConfig(env: Env = process.env, overrides: RedisKitOptions = 
     retryMaxDelayMs: number(FIELDS.retryMaxDelayMs, DEFAULTS.retryMaxDelayMs),
     keyPrefix: orDefault(read(FIELDS.keyPrefix), DEFAULTS.keyPrefix),
     engine: orDefault(read(FIELDS.engine), DEFAULTS.engine),
+    clusterSlotsRefreshIntervalMs: number(FIELDS.clusterSlotsRefreshIntervalMs, DEFAULTS.clusterSlotsRefreshIntervalMs),
+    readFrom: orDefault(read(FIELDS.readFrom), DEFAULTS.readFrom),
     idleTimeoutMs: number(FIELDS.idleTimeoutMs, DEFAULTS.idleTimeoutMs),
     maxLifetimeMs: number(FIELDS.maxLifetimeMs, DEFAULTS.maxLifetimeMs),
     validateAfterIdleMs: number(FIELDS.validateAfterIdleMs, DEFAULTS.validateAfterIdleMs),

@@ -175,6 +175,27 @@ export interface RedisKitOptions {
   engine?: 'ioredis' | 'resp';
 
   /**
+   * Cluster mode: how often the slot map is read again (CLUSTER SLOTS) even
+   * when no MOVED reply asked for it, so a failover or a lost node is learnt
+   * by every connection within this bound (MOVED / ASK redirections are
+   * always followed). Env `REDIS_CLUSTER_SLOTS_REFRESH_INTERVAL` in seconds,
+   * 0 (only on MOVED and reconnects) or 1 to 3600. Default 5000 ms. Each
+   * refresh asks one node, over a short-lived connection per lane and lease.
+   */
+  clusterSlotsRefreshIntervalMs?: number;
+
+  /**
+   * Cluster mode: where read-only commands go. Env `REDIS_READ_FROM`.
+   * `'primary'` (default): every command on the slot's primary.
+   * `'replica-preferred'`: reads (GET, HGETALL, MGET …) on a replica of the
+   * slot when it has one, else the primary. Pitfall: replicas are updated
+   * asynchronously, so a read there may not see a write just acknowledged
+   * (read-your-writes is lost), and after a failover it may be older still.
+   * Writes, scripts, leases and transactions stay on the primary.
+   */
+  readFrom?: 'primary' | 'replica-preferred';
+
+  /**
    * PEM file of the CA to trust. Env `REDIS_TLS_CA_FILE`. Setting any TLS file
    * turns TLS on, as `rediss://` does. Files are read at connect time
    * (`readTlsFiles()`), not here. Default: Node's trusted CAs.
@@ -290,6 +311,8 @@ export interface ResolvedConfig {
   readonly retryMaxDelayMs: number;
   readonly keyPrefix: string;
   readonly engine: 'ioredis' | 'resp';
+  readonly clusterSlotsRefreshIntervalMs: number;
+  readonly readFrom: 'primary' | 'replica-preferred';
   readonly tlsCaFile?: string;
   readonly tlsCertFile?: string;
   readonly tlsKeyFile?: string;

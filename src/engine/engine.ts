@@ -166,6 +166,23 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineSeam {
   }
 
   /**
+   * Forwards this connection's sharded pub/sub deliveries (SSUBSCRIBE
+   * messages, raw bytes) to `listener`, and calls `onMoved` when the server
+   * unsubscribed it from sharded channels on its own (their slot moved to
+   * another node) or refused an SSUBSCRIBE with MOVED. Returns a function
+   * that stops both.
+   */
+  onShardedMessage(listener: (channel: Buffer, payload: Buffer) => void, onMoved: () => void): () => void {
+    const onMessage = (channel: Buffer, payload: Buffer | undefined): void => listener(channel, payload ?? EMPTY);
+    this.#client.on('smessageBuffer', onMessage);
+    this.#client.on('moved', onMoved);
+    return () => {
+      this.#client.off('smessageBuffer', onMessage);
+      this.#client.off('moved', onMoved);
+    };
+  }
+
+  /**
    * Forwards the server's client-side-caching invalidations delivered to this
    * connection (RESP2, subscribed to `__redis__:invalidate`): the full key
    * names that changed or expired, or `null` when the server was flushed.

@@ -72,6 +72,8 @@ export function createEngineClient(config: ResolvedConfig, options: EngineClient
         retryDelayOnFailover: 0,
         retryDelayOnClusterDown: 0,
         retryDelayOnTryAgain: 0,
+        // Leases carry transactions and blocking commands: always on the primary.
+        scaleReads: config.readFrom === 'replica-preferred' && options.role === 'lane' ? 'slave' : 'master',
         redisOptions: { ...base, keyPrefix: undefined, db: undefined, lazyConnect: undefined },
       };
       return new Cluster([...config.clusterNodes], clusterOptions);

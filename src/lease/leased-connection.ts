@@ -8,6 +8,7 @@ import type { Deadlines } from '../pool/deadlines.js';
 import type { PooledConnection, ReleaseState } from '../pool/pooled-connection.js';
 import { type CommandObserver, PendingCommand } from '../pool/pending-command.js';
 import { type ChainablePipeline, Pipeline } from '../commands/pipeline.js';
+import { commandKeys, type SlotCheck, type SlotPin } from './slot-check.js';
 
 const CLEAN: ReleaseState = Object.freeze({ discard: false, reset: [] }) as ReleaseState;
 
@@ -31,10 +32,14 @@ export interface LeaseContext {
   deadlines: Deadlines;
   observer: CommandObserver;
   commandTimeoutMs: number;
+  /** The pool's acquire timeout, the default bound of getting a lease. */
+  acquireTimeoutMs: number;
   /** The database connections are configured for; SELECT away from it is undone on release. */
   db: number;
   /** Leases in progress: a lease is in it from lending until {@link LeasedConnection.end}. */
   live: Set<LeasedConnection>;
+  /** Cluster mode: batches whose keys span slots are refused before they are sent. */
+  slotCheck?: SlotCheck | undefined;
 }
 
 /**
@@ -56,10 +61,14 @@ export class LeasedConnection {
   #inMulti = false;
   #db: number;
   #unrecoverable = false;
+  /** Keys WATCHed since the last EXEC/DISCARD/UNWATCH: a transaction must share their slot. */
+  #watchedKeys: string[] = [];
+  readonly #pin: SlotPin | undefined;
 
-  constructor(connection: PooledConnection, context: LeaseContext) {
+  constructor(connection: PooledConnection, context: LeaseContext, pin?: SlotPin) {
     this.#connection = connection;
     this.#context = context;
+    this.#pin = pin;
     this.#db = context.db;
     context.live.add(this);
   }
@@ -139,6 +148,13 @@ export class LeasedConnection {
    */
   #sendBatch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
     if (this.#ended) return Promise.reject(this.#endError());
+    const crossSlot = this.#context.slotCheck?.refusal(
+      commands,
+      this.#watchedKeys,
+      this.#pin,
+      atomic ? 'this transaction' : 'this pipeline',
+    );
+    if (crossSlot !== undefined) return Promise.reject(crossSlot);
     let timeoutMs = this.#context.commandTimeoutMs;
     for (const [method, ...args] of commands) {
       const name = commandName(method);
@@ -149,7 +165,10 @@ export class LeasedConnection {
     // EXEC (also an aborted one) forgets every WATCH. A SELECT inside MULTI
     // counts only if EXEC ran; it is undone on release either way, which is
     // harmless when it did not take effect.
-    if (atomic) this.#watched = false;
+    if (atomic) {
+      this.#watched = false;
+      this.#watchedKeys = [];
+    }
     const command = new PendingCommand(atomic ? 'multi' : 'pipeline', [], false, timeoutMs, this.#context.observer);
     command.batch = { commands, atomic };
     this.#start(command, this.#connection.engine.batch(commands, atomic));
@@ -185,9 +204,11 @@ export class LeasedConnection {
     switch (name) {
       case 'watch':
         this.#watched = true;
+        if (this.#context.slotCheck !== undefined) this.#watchedKeys.push(...commandKeys(name, args));
         return;
       case 'unwatch':
         this.#watched = false;
+        this.#watchedKeys = [];
         return;
       case 'multi':
         this.#inMulti = true;
@@ -196,6 +217,7 @@ export class LeasedConnection {
       case 'discard':
         this.#inMulti = false;
         this.#watched = false;
+        this.#watchedKeys = [];
         return;
       case 'select':
         this.#db = Number(args[0]);

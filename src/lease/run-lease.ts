@@ -3,6 +3,15 @@ import type { LeaseOptions } from './lease-options.js';
 import { AbortedError } from '../errors.js';
 import type { LeasePool } from '../pool/lease-pool.js';
 import { type Lease, type LeaseContext, LeasedConnection } from './leased-connection.js';
+import type { PooledConnection } from '../pool/pooled-connection.js';
+import type { SlotPin } from './slot-check.js';
+
+/** A lease for one key (cluster mode): its slot, and what puts the connection on that slot's node. */
+export interface LeaseTarget {
+  pin: SlotPin;
+  /** Runs before `fn` gets the connection; a rejection gives the connection back and fails the lease. */
+  prepare(connection: PooledConnection, timeoutMs: number): Promise<void>;
+}
 
 /**
  * Lends a pooled connection to `fn` and always gives it back: when `fn`
@@ -15,13 +24,25 @@ export async function runLease<T>(
   context: LeaseContext,
   fn: (connection: Lease) => Promise<T>,
   options: LeaseOptions,
+  target?: LeaseTarget,
 ): Promise<T> {
   const timeoutMs = validTimeout('timeoutMs', options.timeoutMs);
   const signal = options.signal;
   if (signal?.aborted) throw new AbortedError('aborted before a connection was leased', { cause: signal.reason });
   // The synchronous fast path skips a promise tick when an idle connection is ready.
+  const startedAt = performance.now();
   const pooled = pool.tryAcquireNow() ?? (await pool.acquire(signal, timeoutMs));
-  const connection = new LeasedConnection(pooled, context);
+  if (target !== undefined) {
+    try {
+      // The wait for the node shares the acquire timeout: one bound for getting a usable lease.
+      const left = (timeoutMs ?? context.acquireTimeoutMs) - (performance.now() - startedAt);
+      await target.prepare(pooled, Math.max(1, left));
+    } catch (error) {
+      pool.release(pooled, { discard: false, reset: [] });
+      throw error;
+    }
+  }
+  const connection = new LeasedConnection(pooled, context, target?.pin);
   if (signal === undefined) {
     try {
       return await fn(connection);

@@ -1,9 +1,10 @@
 import type { ConnectionPoolCheck } from './health-checks/connection-pool.js';
+import type { ClusterTopologyCheck } from './health-checks/cluster-topology.js';
 import type { PerformanceCheck } from './health-checks/performance.js';
 import type { ServerFacts } from './info-parser.js';
 
 /** The checks of a report, by name. */
-export type HealthCheckName = 'connectivity' | 'performance' | 'serverInfo' | 'connectionPool' | 'operational';
+export type HealthCheckName = 'connectivity' | 'performance' | 'serverInfo' | 'connectionPool' | 'operational' | 'clusterTopology';
 
 /** Something that works but needs a human: what is wrong and what to do. */
 export interface HealthWarning {
@@ -21,6 +22,7 @@ export interface WarningInputs {
   connectionPool?: ConnectionPoolCheck | undefined;
   /** Whether a Cache service runs on this client (noeviction then makes its writes fail). */
   cacheEnabled: boolean;
+  clusterTopology?: ClusterTopologyCheck | undefined;
 }
 
 /** A share of a limit at or above which a warning is given. */
@@ -41,7 +43,33 @@ export function collectWarnings(inputs: WarningInputs): HealthWarning[] {
   }
   const pool = inputs.connectionPool;
   if (pool !== undefined) poolWarnings(pool, add);
+  if (inputs.clusterTopology !== undefined) clusterWarnings(inputs.clusterTopology, add);
   return warnings;
+}
+
+function clusterWarnings(topology: ClusterTopologyCheck, add: Add): void {
+  if (topology.state !== undefined && topology.state !== 'ok') {
+    add(
+      'clusterTopology',
+      'cluster-state-fail',
+      `cluster_state is ${topology.state}: commands to some slots fail; see CLUSTER INFO on the nodes`,
+    );
+  }
+  const unserved = topology.slotsAssigned === undefined ? 0 : 16384 - topology.slotsAssigned;
+  if (unserved > 0 || (topology.slotsFailing ?? 0) > 0) {
+    add(
+      'clusterTopology',
+      'cluster-slots-uncovered',
+      `${unserved} slots have no primary and ${topology.slotsFailing ?? 0} a failing one: keys in them cannot be written until a failover or a fix`,
+    );
+  }
+  for (const primary of topology.primariesWithoutReplica ?? []) {
+    add(
+      'clusterTopology',
+      'cluster-primary-without-replica',
+      `primary ${primary} has no healthy replica: if it fails its slots are lost; add a replica (CLUSTER REPLICATE)`,
+    );
+  }
 }
 
 type Add = (check: HealthCheckName, code: string, message: string) => void;

@@ -3,6 +3,7 @@ import type { PubSubStats } from '../pubsub/pubsub.js';
 import type { ErrorSummary } from '../pool/pool-stats.js';
 import type { CheckStatus, HealthTarget } from './health-checks/check.js';
 import { type ConnectionPoolCheck, checkConnectionPool } from './health-checks/connection-pool.js';
+import { type ClusterTopologyCheck, checkClusterTopology } from './health-checks/cluster-topology.js';
 import { type ConnectivityCheck, checkConnectivity, memoryModeConnectivity } from './health-checks/connectivity.js';
 import { checkOperational, type OperationalCheck } from './health-checks/operational.js';
 import { checkPerformance, type PerformanceCheck } from './health-checks/performance.js';
@@ -49,6 +50,8 @@ export interface HealthChecks {
   connectionPool?: ConnectionPoolCheck;
   serverInfo?: ServerInfoCheck;
   operational?: OperationalCheck;
+  /** Deep reports in cluster mode: nodes, roles, slot coverage, cluster_state. */
+  clusterTopology?: ClusterTopologyCheck;
 }
 
 /** What the client tells the report about itself. */
@@ -59,6 +62,8 @@ export interface HealthContext {
   cacheEnabled: boolean;
   /** The client's PubSub handles' stats. */
   subscribers: PubSubStats[];
+  /** Cluster mode: deep reports add the cluster's topology. */
+  cluster?: boolean;
 }
 
 export interface ResolvedHealthOptions {
@@ -88,17 +93,20 @@ export async function checkHealth(client: HealthTarget, context: HealthContext, 
       collectWarnings({ connectionPool: checks.connectionPool, cacheEnabled: context.cacheEnabled }),
     );
   }
-  const [performance, serverInfo, operational] = await Promise.all([
+  const [performance, serverInfo, operational, clusterTopology] = await Promise.all([
     checkPerformance(client, options.timeoutMs, options.thresholds, connectivity.latencyMs, options.deep),
     options.deep ? checkServerInfo(client, options.timeoutMs) : undefined,
     options.deep ? checkOperational(client, options.timeoutMs) : undefined,
+    options.deep && context.cluster === true ? checkClusterTopology(client, options.timeoutMs) : undefined,
   ]);
   const stats = client.stats();
   checks.performance = performance;
   checks.connectionPool = checkConnectionPool(stats, context.subscribers);
   if (serverInfo !== undefined) checks.serverInfo = serverInfo;
   if (operational !== undefined) checks.operational = operational;
+  if (clusterTopology !== undefined) checks.clusterTopology = clusterTopology;
   const warnings = collectWarnings({
+    clusterTopology,
     facts: serverInfo?.facts,
     performance,
     connectionPool: checks.connectionPool,

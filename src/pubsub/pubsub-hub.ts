@@ -7,6 +7,8 @@ import { createMessage } from './message.js';
 import { RedisTransport } from './redis-transport.js';
 import { type Listener, Registry } from './registry.js';
 import type { Transport, TransportSink } from './transport.js';
+import { MemoryShardTransport } from './memory-shards.js';
+import { RedisShardTransport, type ShardSink, type ShardTransport } from './sharded-channels.js';
 
 /** What the hub tells each PubSub handle on it. */
 export interface HubMember {
@@ -28,6 +30,8 @@ export class PubSubHub {
   readonly mode: 'redis' | 'memory';
   readonly #members = new Set<HubMember>();
   readonly #onEmpty: () => void;
+  readonly #redis: RedisClient;
+  #shards: { registry: Registry; transport: ShardTransport } | undefined;
   received = 0;
   errors = 0;
   resubscribes = 0;
@@ -38,6 +42,19 @@ export class PubSubHub {
     this.mode = factory === undefined ? 'memory' : 'redis';
     this.transport = factory === undefined ? new MemoryTransport(sink) : new RedisTransport({ redis, factory, sink, pingIntervalMs });
     this.#onEmpty = onEmpty;
+    this.#redis = redis;
+  }
+
+  /** Sharded channels (SSUBSCRIBE): their own registry and connections, made on first use. */
+  get shards(): { registry: Registry; transport: ShardTransport } {
+    if (this.#shards === undefined) {
+      const factory = this.#redis[kConnectionFactory];
+      const registry = new Registry();
+      const sink = this.#shardSink(registry);
+      const transport = factory === undefined ? new MemoryShardTransport(sink) : new RedisShardTransport(this.#redis, factory, sink);
+      this.#shards = { registry, transport };
+    }
+    return this.#shards;
   }
 
   /** Whether handles still use it (false once the last one left: a new hub must be made). */
@@ -54,15 +71,21 @@ export class PubSubHub {
    * registry). The last one closes the connection, or destroys it with
    * `error`; the others unsubscribe names nobody wants any more.
    */
-  async leave(member: HubMember, gone: { channels: string[]; patterns: string[] }, error?: Error): Promise<void> {
+  async leave(member: HubMember, gone: { channels: string[]; patterns: string[]; sharded?: string[] }, error?: Error): Promise<void> {
     if (!this.#members.delete(member)) return;
     if (this.#members.size > 0) {
-      await this.transport.unsubscribe(gone.channels, gone.patterns);
+      await Promise.all([
+        this.transport.unsubscribe(gone.channels, gone.patterns),
+        gone.sharded !== undefined && gone.sharded.length > 0 ? this.#shards?.transport.unsubscribe(gone.sharded) : undefined,
+      ]);
       return;
     }
     this.#onEmpty();
-    if (error === undefined) await this.transport.close();
-    else this.transport.destroy(error);
+    if (error === undefined) await Promise.all([this.transport.close(), this.#shards?.transport.close()]);
+    else {
+      this.transport.destroy(error);
+      this.#shards?.transport.destroy(error);
+    }
   }
 
   /** Removes listeners from the registry, returning the names no other listener wants. */
@@ -74,6 +97,20 @@ export class PubSubHub {
       gone.patterns.push(...change.patterns);
     }
     return gone;
+  }
+
+  #shardSink(registry: Registry): ShardSink {
+    const sink = this.#sink();
+    return {
+      deliver: (channel, payload) => {
+        this.received++;
+        if (diagnostics.pubsubMessage.hasSubscribers) diagnostics.pubsubMessage.publish(messageEvent(channel, undefined, payload));
+        registry.dispatch(createMessage(channel, undefined, payload));
+      },
+      resubscribed: sink.resubscribed,
+      disconnected: sink.disconnected,
+      failed: sink.failed,
+    };
   }
 
   #sink(): TransportSink {

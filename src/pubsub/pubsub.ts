@@ -94,6 +94,8 @@ export class PubSub extends Lifecycle<PubSubEvents> {
   readonly #options: ResolvedPubSubOptions;
   readonly #hub: PubSubHub;
   readonly #subscriptions = new Set<HandlerSubscription>();
+  /** Sharded subscriptions (ssubscribe) of this handle. */
+  readonly #shardSubscriptions = new Set<HandlerSubscription>();
   readonly #iterators = new Set<BufferedMessageIterator>();
   readonly #unregister: () => void;
   #handlerErrors = 0;
@@ -101,6 +103,11 @@ export class PubSub extends Lifecycle<PubSubEvents> {
 
   readonly #owner: SubscriptionOwner = {
     release: (subscription) => this.#release(subscription),
+    handlerFailed: (error, message) => this.#handlerFailed(error, message),
+  };
+
+  readonly #shardOwner: SubscriptionOwner = {
+    release: (subscription) => this.#releaseShard(subscription),
     handlerFailed: (error, message) => this.#handlerFailed(error, message),
   };
 
@@ -154,6 +161,60 @@ export class PubSub extends Lifecycle<PubSubEvents> {
   }
 
   /**
+   * Subscribes `handler` to sharded channels (SSUBSCRIBE, Redis 7): on a
+   * cluster each channel lives on the node that owns its slot, so messages
+   * stay on that shard instead of crossing the whole cluster bus. Resolves
+   * once every channel is confirmed. When a channel's node goes away or its
+   * slot moves (a failover), the channel is subscribed again on the new owner
+   * and `resubscribed` is emitted (`disconnected` before it).
+   *
+   * Sharded channels are literal names (no patterns) and, as they hash to
+   * slots like keys, carry the client's `keyPrefix`: {@link spublish} and
+   * ssubscribe of one client agree; another client sees the prefixed name.
+   * Give related channels a hash tag (`{orders}:eu`, `{orders}:us`) to keep
+   * them on one node. In memory mode they run on the in-process bus. Rejects
+   * like {@link subscribe}.
+   */
+  async ssubscribe(channels: string | readonly string[], handler: MessageHandler): Promise<Subscription> {
+    this.assertOpen();
+    if (typeof handler !== 'function') throw new InvalidArgumentError('ssubscribe(channels, handler): handler must be a function');
+    if (typeof channels !== 'string' && !Array.isArray(channels)) {
+      throw new InvalidArgumentError('ssubscribe(channels, handler): channels must be a channel name or an array of them');
+    }
+    const normalized = normalizeTopics(channels);
+    const subscription = new HandlerSubscription(normalized, handler, this.#shardOwner);
+    const shards = this.#hub.shards;
+    shards.registry.add(subscription);
+    this.#shardSubscriptions.add(subscription);
+    try {
+      await shards.transport.subscribe(normalized.channels, this.#options.subscribeTimeoutMs);
+    } catch (error) {
+      await subscription.unsubscribe();
+      throw error;
+    }
+    if (this.closed) {
+      subscription.deactivate();
+      throw new ClosedError('the pub/sub was closed before the subscription was confirmed');
+    }
+    return subscription;
+  }
+
+  /**
+   * SPUBLISH: publishes `message` to the sharded channel `channel` (see
+   * {@link ssubscribe}); on a cluster it goes to the node that owns the
+   * channel's slot. Resolves with the number of subscribers that got it.
+   */
+  spublish(channel: string, message: string | Buffer): Promise<number> {
+    if (this.closed) return Promise.reject(this.closedError());
+    if (typeof channel !== 'string')
+      return Promise.reject(new InvalidArgumentError('spublish(channel, message): channel must be a string'));
+    if (typeof message !== 'string' && !Buffer.isBuffer(message)) {
+      return Promise.reject(new InvalidArgumentError('spublish(channel, message): message must be a string or a Buffer'));
+    }
+    return this.#hub.shards.transport.publish(channel, message);
+  }
+
+  /**
    * Messages of `topics` as an async iterator, buffered up to `maxBuffered`
    * (see {@link PubSubOptions.overflow} for what happens beyond). The
    * subscription starts now; `iterator.ready` says when it is in effect.
@@ -198,7 +259,7 @@ export class PubSub extends Lifecycle<PubSubEvents> {
     return {
       mode: hub.mode,
       connected: hub.transport.connected,
-      subscriptions: this.#subscriptions.size,
+      subscriptions: this.#subscriptions.size + this.#shardSubscriptions.size,
       channels: hub.registry.channelCount,
       patterns: hub.registry.patternCount,
       received: hub.received,
@@ -222,13 +283,28 @@ export class PubSub extends Lifecycle<PubSubEvents> {
   }
 
   /** Ends this handle's subscriptions and iterators; returns the names no other handle wants. */
-  #endAll(error: Error | undefined): { channels: string[]; patterns: string[] } {
+  #endAll(error: Error | undefined): { channels: string[]; patterns: string[]; sharded: string[] } {
     for (const subscription of this.#subscriptions) subscription.deactivate();
     const gone = this.#hub.remove(this.#subscriptions);
     this.#subscriptions.clear();
+    const sharded: string[] = [];
+    // The shards' registry exists only once something was ssubscribed: not made here just to be empty.
+    if (this.#shardSubscriptions.size > 0) {
+      for (const subscription of this.#shardSubscriptions) {
+        subscription.deactivate();
+        sharded.push(...this.#hub.shards.registry.remove(subscription).channels);
+      }
+    }
+    this.#shardSubscriptions.clear();
     for (const iterator of [...this.#iterators]) iterator.end(error);
     this.#iterators.clear();
-    return gone;
+    return { ...gone, sharded };
+  }
+
+  #releaseShard(subscription: Listener): Promise<void> {
+    if (!(subscription instanceof HandlerSubscription) || !this.#shardSubscriptions.delete(subscription)) return Promise.resolve();
+    const shards = this.#hub.shards;
+    return shards.transport.unsubscribe(shards.registry.remove(subscription).channels);
   }
 
   #release(subscription: Listener): Promise<void> {

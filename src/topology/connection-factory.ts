@@ -4,6 +4,8 @@ import { Engine } from '../engine/engine.js';
 import type { EngineSeam } from '../engine/engine-seam.js';
 import { createEngineClient, type EngineClientOptions } from '../engine/ioredis-client.js';
 import { createRespEngine } from '../engine/resp-engine-factory.js';
+import { Cluster, type Redis } from 'ioredis';
+import { ClusterClients } from './cluster-clients.js';
 
 /** Roles whose connections go through the engine seam only (so may be on the own engine). */
 type SeamRole = 'lane' | 'lease';
@@ -20,6 +22,7 @@ type SeamRole = 'lane' | 'lease';
 export class ConnectionFactory {
   readonly #config: ResolvedConfig;
   readonly #tls: EngineClientOptions['tls'];
+  readonly #cluster: ClusterClients | undefined;
   /** Where connections go, for messages: host:port and mode, never credentials. */
   readonly target: string;
 
@@ -27,6 +30,12 @@ export class ConnectionFactory {
     this.#config = config;
     this.#tls = tls;
     this.target = describeTarget(config);
+    this.#cluster = config.mode === 'cluster' ? new ClusterClients(config.clusterSlotsRefreshIntervalMs) : undefined;
+  }
+
+  /** In cluster mode: the Cluster clients made here and the slot map they keep; else undefined. */
+  get cluster(): ClusterClients | undefined {
+    return this.#cluster;
   }
 
   /** Which engine lanes and leases get: `resp` only where the own engine is supported (standalone). */
@@ -42,12 +51,66 @@ export class ConnectionFactory {
 
   /** A connection on ioredis (the subscriber and the invalidation connection need its pub/sub delivery). */
   create(role: EngineClientOptions['role'], retryStrategy: EngineClientOptions['retryStrategy']): Engine {
+    const cluster = this.#cluster;
+    if (cluster !== undefined && role === 'subscriber') return this.#onOneNode(cluster, role);
     const client = createEngineClient(this.#config, {
       role,
       retryStrategy,
       autoPipelining: role === 'lane',
       tls: this.#tls,
     });
+    const engine = new Engine(client, this.target);
+    if (client instanceof Cluster) cluster?.track(client, role, engine);
+    return engine;
+  }
+
+  /**
+   * A connection to the cluster node at `address` that reconnects to that
+   * node with `retryStrategy` (a near-cache's invalidation connection, which
+   * must track the keys of exactly that primary).
+   */
+  createOnNode(role: EngineClientOptions['role'], address: string, retryStrategy: EngineClientOptions['retryStrategy']): Engine {
+    const cluster = this.#cluster;
+    if (cluster === undefined) return this.create(role, retryStrategy);
+    return this.#onOneNode(cluster, role, address, retryStrategy);
+  }
+
+  /**
+   * A connection for sharded pub/sub that does not reconnect (its owner
+   * places the channels again when it ends): on a cluster to the node at
+   * `address` (the owner of the channels' slot), elsewhere to the server.
+   */
+  createShardSubscriber(address: string | undefined): Engine {
+    const cluster = this.#cluster;
+    if (cluster !== undefined) return this.#onOneNode(cluster, 'subscriber', address);
+    const client = createEngineClient(this.#config, { role: 'subscriber', retryStrategy: null, autoPipelining: false, tls: this.#tls });
     return new Engine(client, this.target);
+  }
+
+  /**
+   * A plain connection to one node of the cluster (classic pub/sub reaches
+   * every node through the cluster bus). It does not reconnect: when its
+   * node goes away it ends, and its owner makes a new one, which is placed on
+   * a node of the slot map as it is then, so a subscription moves with the
+   * topology and its owner sees the move (and reports `resubscribed`).
+   */
+  #onOneNode(
+    cluster: ClusterClients,
+    role: EngineClientOptions['role'],
+    at?: string,
+    retryStrategy: EngineClientOptions['retryStrategy'] = null,
+  ): Engine {
+    const known = cluster.addresses();
+    const candidates = known.length > 0 ? known : this.#config.clusterNodes.map(({ host, port }) => `${host}:${port}`);
+    const address = at ?? candidates[Math.floor(Math.random() * candidates.length)] ?? `${this.#config.host}:${this.#config.port}`;
+    const colon = address.lastIndexOf(':');
+    const host = address.slice(0, colon).replace(/^\[|\]$/g, '');
+    const port = Number(address.slice(colon + 1));
+    const client = createEngineClient(
+      { ...this.#config, mode: 'standalone', host, port },
+      { role, retryStrategy, autoPipelining: false, tls: this.#tls },
+    ) as Redis;
+    cluster.trackNode(client, role);
+    return new Engine(client, `${this.target} (node ${address})`);
   }
 }

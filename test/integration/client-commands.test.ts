@@ -124,6 +124,10 @@ describe('client commands over lanes', () => {
     assert.equal(report.target, `127.0.0.1:${server.port} (standalone)`);
     const stats = redis.stats();
     assert.equal(stats.lanes.ready, 2);
-    assert.equal(stats.connections.maxPerNode, 2 + 50 + 1 + 1, 'lanes + maxConnections + subscriber + invalidation');
+    assert.equal(
+      stats.connections.maxPerNode,
+      2 + 50 + 1 + 1 + 1,
+      'lanes + maxConnections + subscriber + sharded subscriber + invalidation',
+    );
   });
 });

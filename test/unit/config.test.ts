@@ -66,6 +66,8 @@ describe('loadConfig defaults', () => {
         breakerProbeIntervalMs: 1000,
         connectionName: 'redis-kit',
         engine: 'ioredis',
+        clusterSlotsRefreshIntervalMs: 5000,
+        readFrom: 'primary',
       },
     );
     assert.equal('password' in config, false, 'unset optional fields are absent, not undefined');

@@ -21,15 +21,22 @@ export interface InvalidationConnection {
  * database as the client's other connections, on RESP2 (see the
  * 'invalidation' role in topology/create-engine-client.ts for why), named
  * `<connectionName>:invalidation` in CLIENT LIST, and published on the
- * connection channels with role `'invalidation'`.
+ * connection channels with role `'invalidation'`. On a cluster, to the
+ * primary at `node`.
  */
-export function openInvalidationConnection(redis: RedisClient, retryStrategy: (attempt: number) => number | null): InvalidationConnection {
+export function openInvalidationConnection(
+  redis: RedisClient,
+  retryStrategy: (attempt: number) => number | null,
+  node?: string,
+): InvalidationConnection {
   const factory = redis[kConnectionFactory];
   if (factory === undefined) throw new InvalidArgumentError('the near-cache needs a Redis server; memory:// has none');
-  if (redis.options.mode === 'cluster') {
-    throw new InvalidArgumentError('the near-cache is not available in cluster mode (tracking would be needed on every master)');
+  if (redis.options.mode === 'cluster' && node === undefined) {
+    throw new InvalidArgumentError('in cluster mode an invalidation connection belongs to one node: give its address');
   }
-  const engine = factory.create('invalidation', retryStrategy);
+  // On a cluster: one per primary (see ClusterInvalidationHub), each tracking what that node holds.
+  const engine =
+    node === undefined ? factory.create('invalidation', retryStrategy) : factory.createOnNode('invalidation', node, retryStrategy);
   publishConnectionEvents(engine, 'invalidation');
   return {
     engine,

@@ -69,8 +69,19 @@ export class InvalidationHub {
     return hub;
   }
 
-  private constructor(redis: RedisClient) {
+  /**
+   * A hub of its own on the cluster node at `node` (one per primary, kept by
+   * ClusterInvalidationHub); not shared through {@link of}.
+   */
+  static forNode(redis: RedisClient, node: string): InvalidationHub {
+    return new InvalidationHub(redis, node);
+  }
+
+  readonly #node: string | undefined;
+
+  private constructor(redis: RedisClient, node?: string) {
     this.#redis = redis;
+    this.#node = node;
     this.#keyPrefix = redis.options.keyPrefix;
     this.#reconnect = new ReconnectStrategy({
       capMs: redis.options.retryMaxDelayMs,
@@ -153,7 +164,7 @@ export class InvalidationHub {
 
   #open(): void {
     const config = this.#redis.options;
-    const connection = openInvalidationConnection(this.#redis, this.#reconnect.retryStrategy);
+    const connection = openInvalidationConnection(this.#redis, this.#reconnect.retryStrategy, this.#node);
     this.#connection = connection;
     const engine = connection.engine;
     // Events of a connection the hub has since replaced or shut down are ignored.
