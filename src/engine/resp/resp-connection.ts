@@ -11,6 +11,7 @@ import { PromiseCommand } from './promise-command.js';
 import { ReplyParser, type ReplySink } from './reply-parser.js';
 import type { PushListener, RespConnectionEvents, RespConnectionOptions } from './resp-connection-options.js';
 import { RespProtocolError, type RespErrorReply } from './resp-errors.js';
+import { asConfirmation, confirmationsOwed, isMessage } from './subscribe-replies.js';
 
 export type { PushListener, RespConnectionEvents, RespConnectionOptions } from './resp-connection-options.js';
 
@@ -25,11 +26,12 @@ const CLOSED = 3;
  * No reconnects and no timers per command: whoever owns the connection (a
  * lane, a lease) decides what a loss means and owns deadlines.
  *
- * Every command must get exactly one reply: the SUBSCRIBE family (answered by
- * push frames on RESP3, by message arrays on RESP2), MONITOR and CLIENT REPLY
- * OFF|SKIP would put the queue out of step. They are not checked here (it
- * would cost every command a name comparison): the lanes refuse them before
- * they get here, and the subscriber connection stays on ioredis for now.
+ * Every command must get exactly one reply, except the SUBSCRIBE family
+ * (one confirmation per channel, recognised in subscribe-replies.ts, so a
+ * lease that subscribes stays in step until it is replaced). MONITOR and
+ * CLIENT REPLY OFF|SKIP would put the queue out of step; they are not checked
+ * here (it would cost every command a name comparison): the lanes refuse them
+ * before they get here, and the subscriber connection stays on ioredis for now.
  */
 export class RespConnection extends EventEmitter<RespConnectionEvents> {
   /** `host:port`, for messages; never credentials. */
@@ -58,6 +60,10 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
   /** Why the connection closed (set once). */
   #closeReason: RedisKitError | undefined;
   #pushListener: PushListener | undefined;
+  /** Confirmations the SUBSCRIBE-family command at the head still waits for (0: none started). */
+  #confirmationsLeft = 0;
+  /** A SUBSCRIBE went through and not everything was unsubscribed since (RESP2 then sends messages as replies). */
+  #subscribed = false;
 
   constructor(options: RespConnectionOptions) {
     super();
@@ -67,9 +73,15 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
     this.#schedule = options.flushWith === 'microtask' ? queueMicrotask : process.nextTick;
     const sink: ReplySink = {
       wantsBuffers: () => this.#queue.peek()?.buffers ?? false,
-      onReply: (value) => this.#settle(value, undefined),
+      onReply: (value) => {
+        // RESP2 answers the SUBSCRIBE family with arrays; only arrays need the check.
+        if (this.#protocol === 2 && Array.isArray(value) && this.#subscriptionFrame(value)) return;
+        this.#settle(value, undefined);
+      },
       onError: (error) => this.#settle(undefined, error),
-      onPush: (frame) => this.#deliverPush(frame),
+      onPush: (frame) => {
+        if (!this.#subscriptionFrame(frame)) this.#deliverPush(frame);
+      },
     };
     this.#parser = new ReplyParser(sink);
   }
@@ -96,6 +108,15 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
   /** True while writes are held back because the socket is over `maxBufferedBytes` (until it drains). */
   get backedUp(): boolean {
     return this.#blocked;
+  }
+
+  /**
+   * True from a {@link send} that returned false until the `'drain'` that
+   * follows it: whoever feeds the connection (a lane) sends nothing more
+   * meanwhile, so what waits stays in its own bounded queue, not in the socket.
+   */
+  get saturated(): boolean {
+    return this.#owesDrain || this.#blocked;
   }
 
   /** Commands written (or held) and not yet answered. */
@@ -309,6 +330,30 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
     }
     if (error === undefined) command.resolve(value);
     else command.reject(classifyError(error, command.name));
+  }
+
+  /**
+   * A confirmation of the SUBSCRIBE-family command at the head of the queue
+   * (settled with the count of its last one, as ioredis does), or on RESP2 a
+   * message to a subscribed connection: consumed here, true. Anything else: false.
+   */
+  #subscriptionFrame(frame: unknown[]): boolean {
+    if (this.#subscribed && this.#protocol === 2 && isMessage(frame)) {
+      this.#deliverPush(frame);
+      return true;
+    }
+    const confirmation = asConfirmation(frame);
+    const head = this.#queue.peek();
+    if (confirmation === undefined || head === undefined || head.name.toLowerCase() !== confirmation.kind) return false;
+    if (this.#confirmationsLeft === 0) this.#confirmationsLeft = confirmationsOwed(confirmation.kind, head.args.length);
+    this.#confirmationsLeft--;
+    this.#subscribed = confirmation.count > 0;
+    const unsubscribeAll = this.#confirmationsLeft === Number.POSITIVE_INFINITY;
+    if (this.#confirmationsLeft === 0 || confirmation.channel === null || (unsubscribeAll && confirmation.count === 0)) {
+      this.#confirmationsLeft = 0;
+      this.#settle(confirmation.count, undefined);
+    }
+    return true;
   }
 
   #deliverPush(frame: unknown[]): void {
