@@ -285,6 +285,14 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
     this.#flushScheduled = false;
     const socket = this.#socket;
     if (this.#blocked || socket === undefined || this.#state === CLOSED) return;
+    if (this.#owesDrain && this.#writer.pendingBytes + socket.writableLength < this.#maxBuffered) {
+      // Caught up: say so before writing, so what the listeners send now
+      // joins this write (one socket write per tick) instead of the next one.
+      this.#owesDrain = false;
+      this.#flushScheduled = true;
+      this.emit('drain');
+      this.#flushScheduled = false;
+    }
     const chunks = this.#writer.take();
     this.#unwritten = 0;
     if (chunks.length > 0) this.#socketWrites++;
@@ -296,9 +304,10 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
     }
     // Hold further writes only while the socket has promised a 'drain' (so one comes to end the hold).
     if (socket.writableNeedDrain && socket.writableLength >= this.#maxBuffered) this.#blocked = true;
-    else if (this.#owesDrain) {
-      this.#owesDrain = false;
-      this.emit('drain');
+    else if (this.#owesDrain && !this.#flushScheduled) {
+      // Over the bound only while this tick's bytes were encoded: the next tick's flush reports the drain.
+      this.#flushScheduled = true;
+      this.#schedule(this.#flush);
     }
   }
 
