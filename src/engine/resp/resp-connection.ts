@@ -11,7 +11,7 @@ import { PromiseCommand } from './promise-command.js';
 import { ReplyParser, type ReplySink } from './reply-parser.js';
 import type { PushListener, RespConnectionEvents, RespConnectionOptions } from './resp-connection-options.js';
 import { RespProtocolError, type RespErrorReply } from './resp-errors.js';
-import { asConfirmation, confirmationsOwed, isMessage } from './subscribe-replies.js';
+import { CONSUMED, MESSAGE, SETTLES_HEAD, SubscribeReplies } from './subscribe-replies.js';
 
 export type { PushListener, RespConnectionEvents, RespConnectionOptions } from './resp-connection-options.js';
 
@@ -60,10 +60,7 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
   /** Why the connection closed (set once). */
   #closeReason: RedisKitError | undefined;
   #pushListener: PushListener | undefined;
-  /** Confirmations the SUBSCRIBE-family command at the head still waits for (0: none started). */
-  #confirmationsLeft = 0;
-  /** A SUBSCRIBE went through and not everything was unsubscribed since (RESP2 then sends messages as replies). */
-  #subscribed = false;
+  readonly #subscribeReplies = new SubscribeReplies();
 
   constructor(options: RespConnectionOptions) {
     super();
@@ -341,28 +338,12 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
     else command.reject(classifyError(error, command.name));
   }
 
-  /**
-   * A confirmation of the SUBSCRIBE-family command at the head of the queue
-   * (settled with the count of its last one, as ioredis does), or on RESP2 a
-   * message to a subscribed connection: consumed here, true. Anything else: false.
-   */
+  /** A SUBSCRIBE-family confirmation or a RESP2 subscriber message: handled here, true; anything else false. */
   #subscriptionFrame(frame: unknown[]): boolean {
-    if (this.#subscribed && this.#protocol === 2 && isMessage(frame)) {
-      this.#deliverPush(frame);
-      return true;
-    }
-    const confirmation = asConfirmation(frame);
-    const head = this.#queue.peek();
-    if (confirmation === undefined || head === undefined || head.name.toLowerCase() !== confirmation.kind) return false;
-    if (this.#confirmationsLeft === 0) this.#confirmationsLeft = confirmationsOwed(confirmation.kind, head.args.length);
-    this.#confirmationsLeft--;
-    this.#subscribed = confirmation.count > 0;
-    const unsubscribeAll = this.#confirmationsLeft === Number.POSITIVE_INFINITY;
-    if (this.#confirmationsLeft === 0 || confirmation.channel === null || (unsubscribeAll && confirmation.count === 0)) {
-      this.#confirmationsLeft = 0;
-      this.#settle(confirmation.count, undefined);
-    }
-    return true;
+    const outcome = this.#subscribeReplies.consume(frame, this.#queue.peek(), this.#protocol);
+    if (outcome === SETTLES_HEAD) this.#settle(this.#subscribeReplies.count, undefined);
+    else if (outcome === MESSAGE) this.#deliverPush(frame);
+    return outcome === SETTLES_HEAD || outcome === MESSAGE || outcome === CONSUMED;
   }
 
   #deliverPush(frame: unknown[]): void {
