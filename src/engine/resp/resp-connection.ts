@@ -287,8 +287,12 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
       // joins this write (one socket write per tick) instead of the next one.
       this.#owesDrain = false;
       this.#flushScheduled = true;
-      this.emit('drain');
-      this.#flushScheduled = false;
+      try {
+        this.emit('drain');
+      } finally {
+        // A throwing listener must not leave the flag set: no flush would ever be scheduled again.
+        this.#flushScheduled = false;
+      }
     }
     const chunks = this.#writer.take();
     this.#unwritten = 0;
