@@ -24,6 +24,7 @@ export type RedisKitErrorCode =
   | 'ERR_REDIS_REPLY'
   | 'ERR_REDIS_NOPERM'
   | 'ERR_REDIS_OOM'
+  | 'ERR_REDIS_EXECABORT'
   | 'ERR_REDIS_WRONGTYPE'
   | 'ERR_REDIS_NOT_ALLOWED'
   | 'ERR_REDIS_INVALID_ARGUMENT'
@@ -238,6 +239,28 @@ export class NoPermissionError extends ReplyError {
 export class OutOfMemoryError extends ReplyError {
   constructor(message: string, prefix: string, command: string | undefined, options?: RedisKitErrorOptions) {
     super(message, prefix, command, options, 'ERR_REDIS_OOM');
+  }
+}
+
+/** One command Redis refused while queuing a MULTI, as {@link TransactionDiscardedError} reports it. */
+export interface QueuedCommandError {
+  /** The command's name (never its arguments: they may hold secrets). */
+  readonly command: string;
+  /** Redis's refusal, typed as the command's own error would be. */
+  readonly error: RedisKitError;
+}
+
+/**
+ * EXEC discarded the transaction (EXECABORT) because Redis refused commands
+ * while queuing them (a wrong number of arguments, an unknown command, OOM):
+ * nothing of it ran. `queuedErrors` lists those refusals, in order.
+ */
+export class TransactionDiscardedError extends ReplyError {
+  readonly queuedErrors: readonly QueuedCommandError[];
+
+  constructor(message: string, queuedErrors: readonly QueuedCommandError[], options?: RedisKitErrorOptions) {
+    super(message, 'EXECABORT', 'exec', options, 'ERR_REDIS_EXECABORT');
+    this.queuedErrors = queuedErrors;
   }
 }
 

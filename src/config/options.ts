@@ -168,6 +168,12 @@ export interface RedisKitOptions {
    * ioredis, and so do the pub/sub subscriber and the near-cache's
    * invalidation connection.
    *
+   * Backpressure on `'resp'`: when a lane's socket holds more than 4 MiB not
+   * yet sent (`socket.writableLength` plus the tick's encoded commands), the
+   * lane takes no more commands until the socket drains; they wait in the
+   * bounded queue (`maxQueuedCommands`), each under its own deadline, and one
+   * that expires there is never sent.
+   *
    * Experimental: `'resp'` is not yet covered by the differential and fault
    * tests that must pass before it becomes the default; do not use it in
    * production yet.

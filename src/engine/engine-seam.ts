@@ -15,6 +15,8 @@ export interface EngineEvents {
   lost: [error: RedisKitError];
   /** The connection is closed for good. */
   end: [];
+  /** {@link EngineSeam.backedUp} went back to false: commands may be sent again. */
+  drain: [];
 }
 
 /**
@@ -37,6 +39,12 @@ export interface EngineSeam extends EventEmitter<EngineEvents> {
   /** The credentials were refused; set until a later attempt succeeds. */
   readonly authError: AuthError | undefined;
   readonly lastError: RedisKitError | undefined;
+  /**
+   * The socket's buffer is past the engine's bound: a lane sends nothing more
+   * on it (commands wait in the lanes' bounded queue, under their deadlines)
+   * until `'drain'`. Engines without backpressure leave it undefined.
+   */
+  readonly backedUp?: boolean;
   /** One command; the reply is a string/number/array, or Buffers when `buffer`. */
   send(name: string, args: unknown[], buffer?: boolean): Promise<unknown>;
   /** Commands back to back; `atomic` wraps them in MULTI/EXEC. Null when EXEC aborted (WATCH). */

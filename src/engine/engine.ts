@@ -5,6 +5,7 @@ import { awaitReady } from './await-ready.js';
 import { classifyError, isReplyError, neverSent, sanitizedCause } from './classify-error.js';
 import { AuthError, ConnectError, ConnectionLostError, type RedisKitError } from '../errors.js';
 import { type BatchCommand, type BatchReplies, type EngineEvents, type EngineSeam, nextEngineId } from './engine-seam.js';
+import { ioredisQueuedErrors, isExecAbort, transactionDiscarded } from './exec-abort.js';
 import type { IoredisClient } from './ioredis-client.js';
 
 export type { BatchCommand, BatchReplies, EngineEvents } from './engine-seam.js';
@@ -127,6 +128,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineSeam {
       const builder = atomic ? this.#client.multi(commands) : this.#client.pipeline(commands);
       replies = await builder.exec();
     } catch (error) {
+      if (atomic && error instanceof Error && isExecAbort(error)) throw transactionDiscarded(error, ioredisQueuedErrors(error));
       throw classifyError(error, atomic ? 'multi' : 'pipeline');
     }
     if (replies === null) return null;

@@ -1,6 +1,7 @@
 import { ConnectError, ConnectionLostError, type RedisKitError } from '../errors.js';
 import { classifyError, isReplyError, neverSent } from './classify-error.js';
 import type { BatchCommand, BatchReplies } from './engine-seam.js';
+import { isExecAbort, transactionDiscarded } from './exec-abort.js';
 import { type PreparedCommand, prepareCommand } from './resp-command-prep.js';
 import { transformReply } from './resp-reply-transforms.js';
 
@@ -11,7 +12,8 @@ export type SendPrepared = (command: PreparedCommand) => Promise<unknown>;
  * A pipeline or MULTI/EXEC on the own engine, with ioredis's results: one
  * `[error, reply]` per command (the error typed, the reply transformed as
  * that command's would be), null when EXEC aborted (WATCH), a rejection with
- * EXEC's typed error when the transaction was discarded (EXECABORT), and a
+ * TransactionDiscardedError (with the queued commands' refusals) when the
+ * transaction was discarded (EXECABORT), and a
  * rejection when the connection was lost under the batch (unsent when none of
  * it left, so a lane may send it again).
  */
@@ -44,6 +46,12 @@ export async function runBatch(
   );
   if (lost.length > 0) throw lost.find((error) => !neverSent(error)) ?? lost[0];
   if (multiOutcome?.status === 'rejected') throw classifyError(multiOutcome.reason, 'multi');
+  if (execOutcome?.status === 'rejected' && isExecAbort(execOutcome.reason)) {
+    const refused = queuedOutcomes.flatMap((outcome, i) =>
+      outcome?.status === 'rejected' ? [{ command: prepared[i]?.name ?? 'unknown', error: outcome.reason as unknown }] : [],
+    );
+    throw transactionDiscarded(execOutcome.reason as Error, refused);
+  }
   if (execOutcome === undefined || execOutcome.status === 'rejected') throw classifyError(execOutcome?.reason, 'exec');
   const results: unknown = execOutcome.value;
   if (results === null) return null;

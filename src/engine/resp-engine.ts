@@ -78,6 +78,15 @@ export class RespEngine extends EventEmitter<EngineEvents> implements EngineSeam
     return this.#lastError;
   }
 
+  /**
+   * Backpressure: what this connection's socket has not yet sent (plus what is
+   * encoded for this tick) passed `maxBufferedBytes` (default 4 MiB), so lanes
+   * send nothing more on it until `'drain'`.
+   */
+  get backedUp(): boolean {
+    return this.#connection?.saturated === true;
+  }
+
   send(name: string, args: unknown[], buffer = false): Promise<unknown> {
     let prepared: PreparedCommand;
     try {
@@ -149,6 +158,9 @@ export class RespEngine extends EventEmitter<EngineEvents> implements EngineSeam
     const connection = new RespConnection(this.#options.connection);
     this.#connection = connection;
     connection.on('close', (error) => this.#onClose(connection, error));
+    connection.on('drain', () => {
+      if (connection === this.#connection && this.#state === READY) this.emit('drain');
+    });
     connection.connect().then(
       () => this.#onReady(connection),
       (error: unknown) => this.#onConnectFailed(connection, error),

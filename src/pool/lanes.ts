@@ -203,6 +203,8 @@ export class Lanes {
       if (channels.connectionCreate.hasSubscribers) channels.connectionCreate.publish({ role: 'lane', id: engine.id });
       this.#flushQueue();
     });
+    // Backpressure: commands queued while every lane was backed up go out once one has caught up.
+    engine.on('drain', () => this.#flushQueue());
     engine.on('connectFailed', (error) => {
       if (channels.connectionFail.hasSubscribers) channels.connectionFail.publish({ role: 'lane', id: engine.id, error });
       this.#options.breaker.recordFailure(error);
@@ -231,7 +233,7 @@ export class Lanes {
   #pick(): Lane | undefined {
     let best: Lane | undefined;
     for (const lane of this.#lanes) {
-      if (!lane.engine.isReady) continue;
+      if (!lane.engine.isReady || lane.engine.backedUp === true) continue;
       if (best === undefined || lane.inFlight < best.inFlight) best = lane;
     }
     return best;

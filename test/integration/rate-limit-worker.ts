@@ -8,6 +8,7 @@
  * { type: 'done', allowed, denied, sources } and exits.
  */
 import { createRedis } from '../../src/index.js';
+import { testEngine } from '../helpers/kit.js';
 import { createRateLimiter, type RateLimitAlgorithm } from '../../src/rate-limit/index.js';
 
 interface Go {
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   if (url === undefined || concurrency === undefined || process.send === undefined) {
     throw new Error('usage: fork(rate-limit-worker.js, [url, algorithm, limit, windowMs, key, attempts, concurrency])');
   }
-  const redis = createRedis({ env: {}, url, commandTimeoutMs: 10_000 });
+  const redis = createRedis({ env: {}, engine: testEngine, url, commandTimeoutMs: 10_000 });
   // failMode 'closed': a fallback answer would be a second, uncoordinated count, so it must show up as a denial, never as an allow.
   const limiter = createRateLimiter(redis, {
     algorithm: algorithm as RateLimitAlgorithm,

@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { AuthError, ConfigError, ConnectError, createRedis, RedisKitError } from '../../src/index.js';
 import { freePort, type RedisServer, startRedis } from '../helpers/index.js';
-import { kitFor, settle } from '../helpers/kit.js';
+import { kitFor, settle, testEngine } from '../helpers/kit.js';
 
 /** Everything reachable from an error, as deep as it goes. */
 function everything(value: unknown): string {
@@ -59,7 +59,12 @@ describe('no error, cause or nested property holds a password', () => {
 
   it('connect failure to a refused port, with a password in the URL', async () => {
     const port = await freePort();
-    const redis = createRedis({ env: {}, url: `redis://user:url-password-7@127.0.0.1:${port}`, connectTimeoutMs: 1000 });
+    const redis = createRedis({
+      env: {},
+      engine: testEngine,
+      url: `redis://user:url-password-7@127.0.0.1:${port}`,
+      connectTimeoutMs: 1000,
+    });
     try {
       const connected = await settle(redis.connect());
       assert.ok(!connected.ok && connected.error instanceof ConnectError, String(!connected.ok && connected.error));

@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { freePort, hasErrorCode, once, type RedisServer, startRedis, waitFor, withTimeout } from '../helpers/index.js';
+import { testEngine } from '../helpers/kit.js';
 
 /** The package root: this file runs from build/test/integration/. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -48,6 +49,9 @@ function isAlive(pid: number): boolean {
 function envWith(vars: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? '', ...vars };
 }
+
+/** For a process that talks to a real server: the engine under test ({@link testEngine}), so `REDIS_ENGINE=resp npm test` reaches it. */
+const ENGINE_ENV: Record<string, string> = testEngine === 'resp' ? { REDIS_ENGINE: 'resp' } : {};
 
 /** One pino JSON line. */
 interface LogLine {
@@ -173,7 +177,7 @@ describe('CLI: redis-kit serve', () => {
     const redisPort = await freePort();
     const child = spawnCli(
       ['serve'],
-      envWith({ PORT: String(httpPort), REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_RETRY_MAX_DELAY: '0.2' }),
+      envWith({ ...ENGINE_ENV, PORT: String(httpPort), REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_RETRY_MAX_DELAY: '0.2' }),
     );
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -306,6 +310,7 @@ describe('npm start', () => {
       }
       const npm = spawnNpmStart(
         envWith({
+          ...ENGINE_ENV,
           HOME: process.env.HOME ?? ROOT,
           PORT: String(httpPort),
           REDIS_URL: redisUrl,

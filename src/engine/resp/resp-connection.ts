@@ -11,6 +11,7 @@ import { PromiseCommand } from './promise-command.js';
 import { ReplyParser, type ReplySink } from './reply-parser.js';
 import type { PushListener, RespConnectionEvents, RespConnectionOptions } from './resp-connection-options.js';
 import { RespProtocolError, type RespErrorReply } from './resp-errors.js';
+import { CONSUMED, MESSAGE, SETTLES_HEAD, SubscribeReplies } from './subscribe-replies.js';
 
 export type { PushListener, RespConnectionEvents, RespConnectionOptions } from './resp-connection-options.js';
 
@@ -25,11 +26,12 @@ const CLOSED = 3;
  * No reconnects and no timers per command: whoever owns the connection (a
  * lane, a lease) decides what a loss means and owns deadlines.
  *
- * Every command must get exactly one reply: the SUBSCRIBE family (answered by
- * push frames on RESP3, by message arrays on RESP2), MONITOR and CLIENT REPLY
- * OFF|SKIP would put the queue out of step. They are not checked here (it
- * would cost every command a name comparison): the lanes refuse them before
- * they get here, and the subscriber connection stays on ioredis for now.
+ * Every command must get exactly one reply, except the SUBSCRIBE family
+ * (one confirmation per channel, recognised in subscribe-replies.ts, so a
+ * lease that subscribes stays in step until it is replaced). MONITOR and
+ * CLIENT REPLY OFF|SKIP would put the queue out of step; they are not checked
+ * here (it would cost every command a name comparison): the lanes refuse them
+ * before they get here, and the subscriber connection stays on ioredis for now.
  */
 export class RespConnection extends EventEmitter<RespConnectionEvents> {
   /** `host:port`, for messages; never credentials. */
@@ -58,6 +60,7 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
   /** Why the connection closed (set once). */
   #closeReason: RedisKitError | undefined;
   #pushListener: PushListener | undefined;
+  readonly #subscribeReplies = new SubscribeReplies();
 
   constructor(options: RespConnectionOptions) {
     super();
@@ -67,9 +70,15 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
     this.#schedule = options.flushWith === 'microtask' ? queueMicrotask : process.nextTick;
     const sink: ReplySink = {
       wantsBuffers: () => this.#queue.peek()?.buffers ?? false,
-      onReply: (value) => this.#settle(value, undefined),
+      onReply: (value) => {
+        // RESP2 answers the SUBSCRIBE family with arrays; only arrays need the check.
+        if (this.#protocol === 2 && Array.isArray(value) && this.#subscriptionFrame(value)) return;
+        this.#settle(value, undefined);
+      },
       onError: (error) => this.#settle(undefined, error),
-      onPush: (frame) => this.#deliverPush(frame),
+      onPush: (frame) => {
+        if (!this.#subscriptionFrame(frame)) this.#deliverPush(frame);
+      },
     };
     this.#parser = new ReplyParser(sink);
   }
@@ -96,6 +105,15 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
   /** True while writes are held back because the socket is over `maxBufferedBytes` (until it drains). */
   get backedUp(): boolean {
     return this.#blocked;
+  }
+
+  /**
+   * True from a {@link send} that returned false until the `'drain'` that
+   * follows it: whoever feeds the connection (a lane) sends nothing more
+   * meanwhile, so what waits stays in its own bounded queue, not in the socket.
+   */
+  get saturated(): boolean {
+    return this.#owesDrain || this.#blocked;
   }
 
   /** Commands written (or held) and not yet answered. */
@@ -264,6 +282,18 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
     this.#flushScheduled = false;
     const socket = this.#socket;
     if (this.#blocked || socket === undefined || this.#state === CLOSED) return;
+    if (this.#owesDrain && this.#writer.pendingBytes + socket.writableLength < this.#maxBuffered) {
+      // Caught up: say so before writing, so what the listeners send now
+      // joins this write (one socket write per tick) instead of the next one.
+      this.#owesDrain = false;
+      this.#flushScheduled = true;
+      try {
+        this.emit('drain');
+      } finally {
+        // A throwing listener must not leave the flag set: no flush would ever be scheduled again.
+        this.#flushScheduled = false;
+      }
+    }
     const chunks = this.#writer.take();
     this.#unwritten = 0;
     if (chunks.length > 0) this.#socketWrites++;
@@ -275,9 +305,10 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
     }
     // Hold further writes only while the socket has promised a 'drain' (so one comes to end the hold).
     if (socket.writableNeedDrain && socket.writableLength >= this.#maxBuffered) this.#blocked = true;
-    else if (this.#owesDrain) {
-      this.#owesDrain = false;
-      this.emit('drain');
+    else if (this.#owesDrain && !this.#flushScheduled) {
+      // Over the bound only while this tick's bytes were encoded: the next tick's flush reports the drain.
+      this.#flushScheduled = true;
+      this.#schedule(this.#flush);
     }
   }
 
@@ -309,6 +340,14 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
     }
     if (error === undefined) command.resolve(value);
     else command.reject(classifyError(error, command.name));
+  }
+
+  /** A SUBSCRIBE-family confirmation or a RESP2 subscriber message: handled here, true; anything else false. */
+  #subscriptionFrame(frame: unknown[]): boolean {
+    const outcome = this.#subscribeReplies.consume(frame, this.#queue.peek(), this.#protocol);
+    if (outcome === SETTLES_HEAD) this.#settle(this.#subscribeReplies.count, undefined);
+    else if (outcome === MESSAGE) this.#deliverPush(frame);
+    return outcome === SETTLES_HEAD || outcome === MESSAGE || outcome === CONSUMED;
   }
 
   #deliverPush(frame: unknown[]): void {
