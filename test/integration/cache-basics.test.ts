@@ -81,7 +81,8 @@ describe('cache: get / set / delete / has / many / clear on a real server', () =
   });
 
   it('clear() removes only its own namespace, with SCAN (thousands of keys), never touching others', async () => {
-    await using redis = kitFor(server, { keyPrefix: 'svc:' });
+    // A wide command deadline: a write that timed out on a loaded machine would go to the memory fallback.
+    await using redis = kitFor(server, { keyPrefix: 'svc:', commandTimeoutMs: 20_000 });
     const mine = createCache(redis, { namespace: 'a' });
     const longer = createCache(redis, { namespace: 'ab' });
     const nested = createCache(redis, { namespace: 'a:b' });

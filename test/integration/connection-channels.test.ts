@@ -42,8 +42,8 @@ describe('connection channels: every connection is published, the invalidation o
 
   it('lanes, subscriber and invalidation connections publish create, destroy (broken) and destroy (close) once each', async () => {
     const recorder = recordConnections();
+    const redis = kitFor(server, { lanes: 2 });
     try {
-      const redis = kitFor(server, { lanes: 2 });
       await redis.connect();
       const pubsub = createPubSub(redis);
       await pubsub.subscribe('news', () => undefined);
@@ -56,8 +56,10 @@ describe('connection channels: every connection is published, the invalidation o
 
       // Both listening connections are in pub/sub mode on the server.
       await server.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      // A wide bound: on a loaded machine the reconnect's backoff and handshake take a while.
       await waitFor(() => of('invalidation', 'destroy', 'broken').length === 1 && of('invalidation', 'create').length === 2, {
         what: 'the killed invalidation connection reported broken, then its reconnect',
+        timeoutMs: 20_000,
       });
       const broken = of('invalidation', 'destroy', 'broken')[0];
       assert.ok(broken?.error instanceof Error, 'a broken connection carries its error');
@@ -70,6 +72,8 @@ describe('connection channels: every connection is published, the invalidation o
       assert.equal(of('lane', 'destroy', 'broken').length, 0, 'a graceful close is not reported as broken');
       assert.equal(of('invalidation', 'destroy').length, 2, 'one broken, one close: nothing twice');
     } finally {
+      // After a failed assertion too: an open client would keep the file running until the test timeout.
+      redis.destroy();
       recorder.stop();
     }
   });
