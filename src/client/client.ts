@@ -6,6 +6,7 @@ import type { ClientEvents, CreateRedisOptions, HealthOptions, SendOptions } fro
 import { isBlocking, laneBatchRefusal, laneRefusal } from '../commands/command-table.js';
 import { installCommands } from '../commands/install-commands.js';
 import { timeoutRefusal } from '../commands/timeout-option.js';
+import { settleWriteConcern, type WriteConcern, waitsForReplicas, writeWithWait } from '../commands/write-concern.js';
 import { loadConfig } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/options.js';
 import { diagnoseConnectFailure } from './connect-diagnosis.js';
@@ -14,7 +15,7 @@ import { createConnections } from './connections.js';
 import { scanKeys } from './scan-keys.js';
 import type { LaneCommands } from './lane-commands.js';
 import type { BatchCommand, BatchReplies } from '../engine/engine.js';
-import { ClosedError, NotAllowedError, RedisKitError, RedisUnavailableError } from '../errors.js';
+import { ClosedError, ConfigError, NotAllowedError, RedisKitError, RedisUnavailableError } from '../errors.js';
 import { type HealthReport, checkHealth } from '../observability/health.js';
 import { serviceFacts } from '../observability/health-services.js';
 import { resolveLatencyThresholds } from '../observability/latency-class.js';
@@ -55,12 +56,16 @@ export class RedisClient extends Lifecycle<ClientEvents> {
   /** Where the client is while open; closing/closed/destroyed come from the lifecycle. */
   #state: 'idle' | 'connecting' | 'ready' = 'idle';
   #maintenance: NodeJS.Timeout | undefined;
+  /** Set when writes wait for replicas (`writeConcernReplicas` > 0). */
+  readonly #writeConcern: WriteConcern | undefined;
 
   constructor(options: CreateRedisOptions = {}) {
     super();
-    const { env, clock, ...rest } = options;
-    this.options = loadConfig(env ?? process.env, rest);
+    const { env, clock, writeConcern, ...rest } = options;
+    this.options = loadConfig(env ?? process.env, { ...rest, ...flattenWriteConcern(writeConcern, rest) });
     const config = this.options;
+    this.#writeConcern =
+      config.writeConcernReplicas > 0 ? { replicas: config.writeConcernReplicas, timeoutMs: config.writeConcernTimeoutMs } : undefined;
     this.#breaker = new Breaker({
       failureThreshold: config.breakerFailureThreshold,
       onStateChange: (state, error) => {
@@ -138,13 +143,17 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     // The drain starts a tick after close(); nothing new is taken meanwhile.
     if (this.closed) return Promise.reject(this.closedError());
     if (this.#state === 'idle') this.#start();
-    const command = new PendingCommand(
-      lower,
-      args,
-      options?.buffer ?? false,
-      options?.timeoutMs ?? this.options.commandTimeoutMs,
-      this.#stats,
-    );
+    const buffer = options?.buffer ?? false;
+    const timeoutMs = options?.timeoutMs ?? this.options.commandTimeoutMs;
+    const concern = this.#writeConcern;
+    if (concern !== undefined && waitsForReplicas(lower)) {
+      // WAIT may legitimately take its whole timeout: the deadline covers it on top of the command's own.
+      const command = new PendingCommand(lower, args, buffer, timeoutMs + concern.timeoutMs, this.#stats);
+      command.batch = { commands: writeWithWait(lower, args, buffer, concern), atomic: false };
+      lanes.dispatch(command);
+      return command.promise.then((replies) => settleWriteConcern(lower, replies as BatchReplies | null, concern));
+    }
+    const command = new PendingCommand(lower, args, buffer, timeoutMs, this.#stats);
     lanes.dispatch(command);
     return command.promise;
   }
@@ -337,6 +346,30 @@ installCommands(RedisClient.prototype, new Set(['multi', 'pipeline']));
 
 // Declaration merging gives the class every command's type; installCommands gives the bodies.
 export interface RedisClient extends LaneCommands {}
+
+/** `writeConcern: { replicas, timeoutMs }` is shorthand for the two flat options; giving both forms is refused. */
+function flattenWriteConcern(
+  writeConcern: CreateRedisOptions['writeConcern'],
+  rest: Omit<CreateRedisOptions, 'env' | 'clock' | 'writeConcern'>,
+): Pick<CreateRedisOptions, 'writeConcernReplicas' | 'writeConcernTimeoutMs'> {
+  if (writeConcern === undefined) return {};
+  if (rest.writeConcernReplicas !== undefined || rest.writeConcernTimeoutMs !== undefined) {
+    throw new ConfigError([
+      {
+        name: 'writeConcern',
+        received: JSON.stringify(writeConcern),
+        expected: 'either writeConcern or writeConcernReplicas / writeConcernTimeoutMs, not both',
+      },
+    ]);
+  }
+  if (typeof writeConcern !== 'object' || writeConcern === null) {
+    throw new ConfigError([{ name: 'writeConcern', received: String(writeConcern), expected: '{ replicas, timeoutMs? }' }]);
+  }
+  return {
+    writeConcernReplicas: writeConcern.replicas,
+    ...(writeConcern.timeoutMs !== undefined && { writeConcernTimeoutMs: writeConcern.timeoutMs }),
+  };
+}
 
 /** Creates a client from the environment and `options` (which win). Nothing connects until first use or `connect()`. */
 export function createRedis(options?: CreateRedisOptions): RedisClient {

@@ -1,0 +1,63 @@
+import { hasFlag } from '@ioredis/commands';
+import type { BatchCommand, BatchReplies } from '../engine/engine-seam.js';
+import { ReplyError, WriteConcernError } from '../errors.js';
+
+/** How many replicas must confirm a write, and how long `WAIT` may take to say so. */
+export interface WriteConcern {
+  /** Replicas that must confirm each write; at least 1 (0 means no write concern at all). */
+  readonly replicas: number;
+  /** `WAIT`'s own timeout, ms. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * Scripts and functions are not flagged `write` (their effect depends on the
+ * script), but may write, so they wait too; their `_ro` variants only read.
+ */
+const MAY_WRITE = new Set(['eval', 'evalsha', 'fcall']);
+
+/**
+ * Commands flagged `write` that write nothing a replica would confirm, or
+ * that must not be followed by `WAIT` on the connection.
+ */
+const NEVER_WAITS = new Set(['wait', 'waitaof', 'publish', 'spublish']);
+
+/** Whether a command sent on the client should be followed by `WAIT` under a write concern. */
+export function waitsForReplicas(name: string): boolean {
+  if (NEVER_WAITS.has(name)) return false;
+  return MAY_WRITE.has(name) || hasFlag(name, 'write');
+}
+
+/**
+ * The batch sent in place of one write: the write, then `WAIT` on the same
+ * connection, written together so nothing else's write lands in between on
+ * that connection (WAIT counts the connection's own last write).
+ */
+export function writeWithWait(name: string, args: readonly unknown[], buffer: boolean, concern: WriteConcern): BatchCommand[] {
+  return [
+    [buffer ? `${name}Buffer` : name, ...args],
+    ['wait', concern.replicas, concern.timeoutMs],
+  ];
+}
+
+/**
+ * The caller's answer from the two replies: the write's own error when it
+ * failed (nothing to confirm then), {@link WriteConcernError} when fewer
+ * replicas than required confirmed it, else the write's reply.
+ */
+export function settleWriteConcern(name: string, replies: BatchReplies | null, concern: WriteConcern): unknown {
+  const [written, waited] = replies ?? [];
+  if (written === undefined || waited === undefined) {
+    throw new ReplyError(`${name} under a write concern got ${replies?.length ?? 0} replies instead of 2`, 'ERR', name);
+  }
+  const [writeError, reply] = written;
+  if (writeError !== null) throw writeError;
+  const [waitError, count] = waited;
+  // WAIT itself failing (e.g. refused on a replica) leaves the write unconfirmed: say so, keep the cause.
+  if (waitError !== null) throw new WriteConcernError(name, 0, concern.replicas, concern.timeoutMs, reply, { cause: waitError });
+  const acknowledged = Number(count);
+  if (!(acknowledged >= concern.replicas)) {
+    throw new WriteConcernError(name, Number.isFinite(acknowledged) ? acknowledged : 0, concern.replicas, concern.timeoutMs, reply);
+  }
+  return reply;
+}
