@@ -80,7 +80,7 @@ export function createEngineClient(config: ResolvedConfig, options: EngineClient
     case 'sentinel':
       return new Redis({
         ...base,
-        ...sentinelClientOptions(config, options.role),
+        ...sentinelClientOptions(config),
         sentinelRetryStrategy: (attempt: number) => options.retryStrategy?.(attempt) ?? null,
       });
     case 'standalone':

@@ -1,6 +1,5 @@
 import type { RedisOptions } from 'ioredis';
 import type { ResolvedConfig } from '../config/options.js';
-import type { ConnectionRole } from '../observability/channels.js';
 
 /**
  * Longest a sentinel may take to answer one question (which master, which
@@ -10,8 +9,14 @@ import type { ConnectionRole } from '../observability/channels.js';
  */
 export const SENTINEL_COMMAND_TIMEOUT_MS = 1000;
 
-/** Sentinels a lane (or the subscriber) listens to for `+switch-master`. */
-const FAILOVER_DETECTOR_SENTINELS = 3;
+/**
+ * The whole discovery (every sentinel asked, then the master's handshake) must fit in the
+ * connect timeout, so that one paused sentinel cannot use it all up.
+ */
+function sentinelCommandTimeoutMs(config: ResolvedConfig): number {
+  const share = Math.floor(config.connectTimeoutMs / (config.sentinels.length + 1));
+  return Math.max(100, Math.min(SENTINEL_COMMAND_TIMEOUT_MS, share));
+}
 
 /**
  * The ioredis options of one connection in sentinel mode, on top of the common ones.
@@ -27,22 +32,20 @@ const FAILOVER_DETECTOR_SENTINELS = 3;
  *   the connection, so it is rediscovered: that write fails with
  *   `ReadOnlyError` (it was not applied, and is not resent), the next ones go
  *   to the new primary rather than failing one after the other.
- * - Lanes and the subscriber also listen for `+switch-master` on a few
- *   sentinels and reconnect as soon as a failover is announced, instead of
- *   waiting for the old primary's socket to fail (a paused primary never
- *   closes it). Leases do not: they are many, short-lived, and replaced
- *   when they fail.
+ * - ioredis's `failoverDetector` (reconnect on `+switch-master`) stays off:
+ *   with it on, a lane whose master was killed stopped reconnecting for good
+ *   once the detector fired mid-reconnect (measured on the lab: no lane ready
+ *   20 s after the failover, against 2.5 s without). A paused primary is left
+ *   by the socket timeout instead (`socketTimeoutMs`), then rediscovered.
  */
-export function sentinelClientOptions(config: ResolvedConfig, role: ConnectionRole): RedisOptions {
-  const detect = role === 'lane' || role === 'subscriber';
+export function sentinelClientOptions(config: ResolvedConfig): RedisOptions {
   return {
     sentinels: [...config.sentinels],
     name: config.sentinelMaster,
     role: 'master',
     sentinelPassword: config.sentinelPassword,
-    sentinelCommandTimeout: Math.min(SENTINEL_COMMAND_TIMEOUT_MS, config.connectTimeoutMs),
+    sentinelCommandTimeout: sentinelCommandTimeoutMs(config),
     reconnectOnError: (error: Error) => (/^READONLY\b/.test(error.message) ? 1 : false),
-    failoverDetector: detect,
-    sentinelMaxConnections: FAILOVER_DETECTOR_SENTINELS,
+    failoverDetector: false,
   };
 }
