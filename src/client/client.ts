@@ -6,7 +6,7 @@ import type { ClientEvents, CreateRedisOptions, HealthOptions, SendOptions } fro
 import { isBlocking, laneBatchRefusal, laneRefusal } from '../commands/command-table.js';
 import { installCommands } from '../commands/install-commands.js';
 import { timeoutRefusal } from '../commands/timeout-option.js';
-import { settleWriteConcern, type WriteConcern, waitsForReplicas, writeWithWait } from '../commands/write-concern.js';
+import { redirectedKey, settleWriteConcern, type WriteConcern, waitsForReplicas, writeWithWait } from '../commands/write-concern.js';
 import { loadConfig } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/options.js';
 import { diagnoseConnectFailure } from './connect-diagnosis.js';
@@ -146,13 +146,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     const buffer = options?.buffer ?? false;
     const timeoutMs = options?.timeoutMs ?? this.options.commandTimeoutMs;
     const concern = this.#writeConcern;
-    if (concern !== undefined && waitsForReplicas(lower)) {
-      // WAIT may legitimately take its whole timeout: the deadline covers it on top of the command's own.
-      const command = new PendingCommand(lower, args, buffer, timeoutMs + concern.timeoutMs, this.#stats);
-      command.batch = { commands: writeWithWait(lower, args, buffer, concern), atomic: false };
-      lanes.dispatch(command);
-      return command.promise.then((replies) => settleWriteConcern(lower, replies as BatchReplies | null, concern));
-    }
+    if (concern !== undefined && waitsForReplicas(lower)) return this.#writeWithConcern(lanes, lower, args, buffer, timeoutMs, concern);
     const command = new PendingCommand(lower, args, buffer, timeoutMs, this.#stats);
     lanes.dispatch(command);
     return command.promise;
@@ -319,6 +313,25 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     this.#maintenance.unref();
   }
 
+  /** A write followed by WAIT on the same lane connection; see {@link RedisKitOptions.writeConcernReplicas}. */
+  async #writeWithConcern(lanes: Lanes, name: string, args: unknown[], buffer: boolean, timeoutMs: number, concern: WriteConcern): Promise<unknown> {
+    for (let redirects = 0; ; redirects++) {
+      // WAIT may legitimately take its whole timeout: the deadline covers it on top of the command's own.
+      const command = new PendingCommand(name, args, buffer, timeoutMs + concern.timeoutMs, this.#stats);
+      command.batch = { commands: writeWithWait(name, args, buffer, concern), atomic: false };
+      lanes.dispatch(command);
+      const replies = (await command.promise) as BatchReplies | null;
+      try {
+        return settleWriteConcern(name, replies, concern);
+      } catch (error) {
+        const key = redirectedKey(name, args, error);
+        if (key === undefined || redirects >= MAX_WRITE_CONCERN_REDIRECTS) throw error;
+        // A read of the key follows the redirection and updates the engine's slot map; its outcome does not matter.
+        await this.sendCommand('exists', [key], { timeoutMs }).catch(() => undefined);
+      }
+    }
+  }
+
   #runBatch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
     const lanes = this.#lanes;
     if (lanes === undefined) return Promise.reject(this.#memoryModeError());
@@ -346,6 +359,9 @@ installCommands(RedisClient.prototype, new Set(['multi', 'pipeline']));
 
 // Declaration merging gives the class every command's type; installCommands gives the bodies.
 export interface RedisClient extends LaneCommands {}
+
+/** Times a write under a write concern is sent again after a cluster redirection (it did not run). */
+const MAX_WRITE_CONCERN_REDIRECTS = 2;
 
 /** `writeConcern: { replicas, timeoutMs }` is shorthand for the two flat options; giving both forms is refused. */
 function flattenWriteConcern(

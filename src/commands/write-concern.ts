@@ -41,6 +41,21 @@ export function writeWithWait(name: string, args: readonly unknown[], buffer: bo
 }
 
 /**
+ * The key a cluster redirection of this write is about, when `error` is one
+ * (MOVED / ASK: the write did not run, so sending it again is safe), else
+ * undefined. On a Cluster, ioredis follows redirections of single commands
+ * but not of a pipeline whose other command (WAIT) was answered, and then
+ * never learns the slot moved: the client sends a read of the key to teach
+ * it, then the pair again.
+ */
+export function redirectedKey(name: string, args: readonly unknown[], error: unknown): unknown {
+  if (!(error instanceof ReplyError) || (error.prefix !== 'MOVED' && error.prefix !== 'ASK')) return undefined;
+  // Scripts and functions: name/sha, numkeys, then the keys.
+  const key = MAY_WRITE.has(name) ? args[2] : args[0];
+  return typeof key === 'string' || Buffer.isBuffer(key) ? key : undefined;
+}
+
+/**
  * The caller's answer from the two replies: the write's own error when it
  * failed (nothing to confirm then), {@link WriteConcernError} when fewer
  * replicas than required confirmed it, else the write's reply.

@@ -52,6 +52,8 @@ export interface WriteLoadResult {
   firstFailureS: number | undefined;
   /** Slowest write, ms. */
   maxLatencyMs: number;
+  /** How long the load ran, ms. */
+  durationMs: number;
 }
 
 /**
@@ -131,6 +133,7 @@ export async function runWriteLoad(
     recoverS,
     firstFailureS: firstFailureAt === undefined ? undefined : round2((firstFailureAt - faultAt) / 1000),
     maxLatencyMs: Math.round(maxLatencyMs),
+    durationMs: options.durationMs,
   };
 }
 
@@ -192,34 +195,36 @@ export async function sentinelsMaster(lab: SentinelLab): Promise<number | undefi
   return named.size === 1 ? [...named][0] : undefined;
 }
 
-/** The data nodes of a sentinel lab (master and replica at start; roles move on failover). */
-export function dataPorts(lab: SentinelLab): [number, number] {
-  return [lab.masterPort, lab.replicaPort];
+/** The data nodes of a sentinel lab (master and replicas at start; roles move on failover). */
+export function dataPorts(lab: SentinelLab): number[] {
+  return [lab.masterPort, ...lab.replicaPorts];
 }
 
 /**
- * Waits until the sentinels agree on a master that says `role:master`, and the other data node
+ * Waits until the sentinels agree on a master that says `role:master`, and every other data node
  * is its replica, linked and listed online by the master (as the lab's drill script does before
- * a fault). Returns the master and the replica.
+ * a fault). Returns the master and the (first) replica.
  */
-export async function settledSentinel(lab: SentinelLab, timeoutMs = 60_000): Promise<{ master: number; replica: number }> {
-  let result: { master: number; replica: number } | undefined;
+export async function settledSentinel(lab: SentinelLab, timeoutMs = 60_000): Promise<{ master: number; replica: number; replicas: number[] }> {
+  let result: { master: number; replica: number; replicas: number[] } | undefined;
   await waitFor(
     async () => {
       const master = await sentinelsMaster(lab);
       if (master === undefined) return false;
-      const replica = dataPorts(lab).find((port) => port !== master);
+      const replicas = dataPorts(lab).filter((port) => port !== master);
+      const [replica] = replicas;
       if (replica === undefined) return false;
       const masterInfo = String(await lab.command(master, 'INFO', 'replication'));
-      const replicaInfo = String(await lab.command(replica, 'INFO', 'replication'));
-      const ok =
-        /role:master/.test(masterInfo) &&
-        /^slave0:.*state=online/m.test(masterInfo) &&
-        /role:slave/.test(replicaInfo) &&
-        new RegExp(`master_port:${master}\\b`).test(replicaInfo) &&
-        /master_link_status:up/.test(replicaInfo);
-      if (ok) result = { master, replica };
-      return ok;
+      if (!/role:master/.test(masterInfo)) return false;
+      if ((masterInfo.match(/^slave\d+:.*state=online/gm) ?? []).length !== replicas.length) return false;
+      for (const port of replicas) {
+        const info = String(await lab.command(port, 'INFO', 'replication'));
+        if (!/role:slave/.test(info) || !new RegExp(`master_port:${master}\\b`).test(info) || !/master_link_status:up/.test(info)) {
+          return false;
+        }
+      }
+      result = { master, replica, replicas };
+      return true;
     },
     { timeoutMs, intervalMs: 200, what: 'the sentinel topology to settle (sentinels agree, replica in sync)' },
   );
