@@ -31,6 +31,7 @@ import { PendingCommand } from '../pool/pending-command.js';
 import { type ChainablePipeline, Pipeline } from '../commands/pipeline.js';
 import { Script, type ScriptDefinition } from '../commands/script.js';
 import type { ConnectionFactory } from '../topology/connection-factory.js';
+import { readSentinelView } from '../topology/sentinel-view.js';
 
 /**
  * The redis-kit client: ordinary commands over multiplexed lanes, exclusive
@@ -208,6 +209,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
         memoryMode: this.options.mode === 'memory',
         cacheEnabled: services.cacheEnabled,
         subscribers: services.subscribers,
+        sentinelView: this.options.mode === 'sentinel' ? (timeoutMs) => readSentinelView(this.options, timeoutMs) : undefined,
       },
       { deep: options.deep ?? false, timeoutMs: options.timeoutMs ?? 1000, thresholds },
     );
@@ -314,7 +316,14 @@ export class RedisClient extends Lifecycle<ClientEvents> {
   }
 
   /** A write followed by WAIT on the same lane connection; see {@link RedisKitOptions.writeConcernReplicas}. */
-  async #writeWithConcern(lanes: Lanes, name: string, args: unknown[], buffer: boolean, timeoutMs: number, concern: WriteConcern): Promise<unknown> {
+  async #writeWithConcern(
+    lanes: Lanes,
+    name: string,
+    args: unknown[],
+    buffer: boolean,
+    timeoutMs: number,
+    concern: WriteConcern,
+  ): Promise<unknown> {
     for (let redirects = 0; ; redirects++) {
       // WAIT may legitimately take its whole timeout: the deadline covers it on top of the command's own.
       const command = new PendingCommand(name, args, buffer, timeoutMs + concern.timeoutMs, this.#stats);

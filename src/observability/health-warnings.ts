@@ -3,7 +3,7 @@ import type { PerformanceCheck } from './health-checks/performance.js';
 import type { ServerFacts } from './info-parser.js';
 
 /** The checks of a report, by name. */
-export type HealthCheckName = 'connectivity' | 'performance' | 'serverInfo' | 'connectionPool' | 'operational';
+export type HealthCheckName = 'connectivity' | 'performance' | 'serverInfo' | 'connectionPool' | 'operational' | 'sentinel';
 
 /** Something that works but needs a human: what is wrong and what to do. */
 export interface HealthWarning {

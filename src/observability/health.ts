@@ -6,7 +6,9 @@ import { type ConnectionPoolCheck, checkConnectionPool } from './health-checks/c
 import { type ConnectivityCheck, checkConnectivity, memoryModeConnectivity } from './health-checks/connectivity.js';
 import { checkOperational, type OperationalCheck } from './health-checks/operational.js';
 import { checkPerformance, type PerformanceCheck } from './health-checks/performance.js';
+import { checkSentinel, type SentinelCheck, sentinelWarnings } from './health-checks/sentinel.js';
 import { checkServerInfo, type ServerInfoCheck } from './health-checks/server-info.js';
+import type { SentinelAnswer } from '../topology/sentinel-view.js';
 import { collectWarnings, type HealthCheckName, type HealthWarning } from './health-warnings.js';
 import type { ResolvedLatencyThresholds } from './latency-class.js';
 
@@ -49,6 +51,8 @@ export interface HealthChecks {
   connectionPool?: ConnectionPoolCheck;
   serverInfo?: ServerInfoCheck;
   operational?: OperationalCheck;
+  /** Sentinel mode, deep reports: the sentinels' view (reachable, quorum, the master they name, its replicas). */
+  sentinel?: SentinelCheck;
 }
 
 /** What the client tells the report about itself. */
@@ -59,6 +63,8 @@ export interface HealthContext {
   cacheEnabled: boolean;
   /** The client's PubSub handles' stats. */
   subscribers: PubSubStats[];
+  /** Sentinel mode: asks the sentinels (deep reports only). */
+  sentinelView?: ((timeoutMs: number) => Promise<SentinelAnswer[]>) | undefined;
 }
 
 export interface ResolvedHealthOptions {
@@ -88,22 +94,26 @@ export async function checkHealth(client: HealthTarget, context: HealthContext, 
       collectWarnings({ connectionPool: checks.connectionPool, cacheEnabled: context.cacheEnabled }),
     );
   }
-  const [performance, serverInfo, operational] = await Promise.all([
+  const sentinelView = context.sentinelView;
+  const [performance, serverInfo, operational, sentinel] = await Promise.all([
     checkPerformance(client, options.timeoutMs, options.thresholds, connectivity.latencyMs, options.deep),
     options.deep ? checkServerInfo(client, options.timeoutMs) : undefined,
     options.deep ? checkOperational(client, options.timeoutMs) : undefined,
+    options.deep && sentinelView !== undefined ? checkSentinel(sentinelView, options.timeoutMs) : undefined,
   ]);
   const stats = client.stats();
   checks.performance = performance;
   checks.connectionPool = checkConnectionPool(stats, context.subscribers);
   if (serverInfo !== undefined) checks.serverInfo = serverInfo;
   if (operational !== undefined) checks.operational = operational;
+  if (sentinel !== undefined) checks.sentinel = sentinel;
   const warnings = collectWarnings({
     facts: serverInfo?.facts,
     performance,
     connectionPool: checks.connectionPool,
     cacheEnabled: context.cacheEnabled,
   });
+  if (sentinel !== undefined) for (const warning of sentinelWarnings(sentinel)) warnings.push({ check: 'sentinel', ...warning });
   return finish(stats, context, timestamp, checks, warnings);
 }
 
@@ -149,6 +159,7 @@ export const CHECK_ROUTES: Record<string, HealthCheckName> = {
   'server-info': 'serverInfo',
   'connection-pool': 'connectionPool',
   operational: 'operational',
+  sentinel: 'sentinel',
 };
 
 /** What a public `/health` shows: the status and each check's status, no host, port or server facts. */

@@ -205,7 +205,10 @@ export function dataPorts(lab: SentinelLab): number[] {
  * is its replica, linked and listed online by the master (as the lab's drill script does before
  * a fault). Returns the master and the (first) replica.
  */
-export async function settledSentinel(lab: SentinelLab, timeoutMs = 60_000): Promise<{ master: number; replica: number; replicas: number[] }> {
+export async function settledSentinel(
+  lab: SentinelLab,
+  timeoutMs = 60_000,
+): Promise<{ master: number; replica: number; replicas: number[] }> {
   let result: { master: number; replica: number; replicas: number[] } | undefined;
   await waitFor(
     async () => {

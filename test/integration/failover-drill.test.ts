@@ -118,7 +118,12 @@ describe('failover drill: Sentinel (redis-lab, master + 2 replicas + 3 sentinels
   });
 
   it('SIGKILL of the master, writeConcern { replicas: 1 }: no acknowledged write is lost', async (t) => {
-    const figures = await killDrill(t, 'wait', { writeConcern: WRITE_CONCERN }, fastFailover.commandTimeoutMs + WRITE_CONCERN.timeoutMs + DEADLINE_SLACK_MS);
+    const figures = await killDrill(
+      t,
+      'wait',
+      { writeConcern: WRITE_CONCERN },
+      fastFailover.commandTimeoutMs + WRITE_CONCERN.timeoutMs + DEADLINE_SLACK_MS,
+    );
     assert.equal(figures.lost_acked, 0, 'every write WAIT confirmed survived the failover');
   });
 
@@ -126,7 +131,8 @@ describe('failover drill: Sentinel (redis-lab, master + 2 replicas + 3 sentinels
     const { master: victim } = await settledSentinel(lab);
     const dataNodes = [lab.masterPort, ...lab.replicaPorts];
     const guard = async (replicas: string, lag: string) => {
-      for (const port of dataNodes) await lab.command(port, 'CONFIG', 'SET', 'min-replicas-to-write', replicas, 'min-replicas-max-lag', lag);
+      for (const port of dataNodes)
+        await lab.command(port, 'CONFIG', 'SET', 'min-replicas-to-write', replicas, 'min-replicas-max-lag', lag);
     };
     await guard('1', '2');
     const redis = kit();
@@ -229,7 +235,12 @@ describe('failover drill: Cluster (redis-lab, 3 masters + 3 replicas)', { skip }
   });
 
   it('SIGKILL of a master, writeConcern { replicas: 1 }: no acknowledged write is lost', async (t) => {
-    const figures = await killDrill(t, 'wait', { writeConcern: WRITE_CONCERN }, fastFailover.commandTimeoutMs + WRITE_CONCERN.timeoutMs + DEADLINE_SLACK_MS);
+    const figures = await killDrill(
+      t,
+      'wait',
+      { writeConcern: WRITE_CONCERN },
+      fastFailover.commandTimeoutMs + WRITE_CONCERN.timeoutMs + DEADLINE_SLACK_MS,
+    );
     assert.equal(figures.lost_acked, 0, 'every write WAIT confirmed survived the failover');
   });
 });
