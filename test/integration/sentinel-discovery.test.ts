@@ -51,6 +51,49 @@ describe('sentinel discovery (redis-lab)', { skip }, () => {
     }
   });
 
+  it('deep health reports the sentinel view, and warns on an unreachable sentinel and on a primary without a replica', async () => {
+    const { master, replica } = await settledSentinel(lab);
+    await using redis = kit();
+    await redis.connect();
+    const healthy = await redis.health({ deep: true, timeoutMs: 2000 });
+    const view = healthy.checks.sentinel;
+    assert.ok(view !== undefined, 'a sentinel check in a deep report');
+    assert.equal(view.status, 'pass', JSON.stringify(view));
+    assert.equal(view.master, `${lab.host}:${master}`);
+    assert.equal(view.agree, true);
+    assert.equal(view.reachable, 3);
+    assert.equal(view.quorum, 2);
+    assert.equal(view.quorumReachable, true);
+    assert.equal(view.replicasUp, 1);
+    assert.equal((await redis.health()).checks.sentinel, undefined, 'not in a shallow report');
+
+    const [paused] = lab.sentinelPorts as [number];
+    await lab.nodeCtl(paused, 'stop');
+    try {
+      const oneDown = await redis.health({ deep: true, timeoutMs: 1000 });
+      assert.equal(oneDown.checks.sentinel?.reachable, 2);
+      assert.equal(oneDown.checks.sentinel?.status, 'warn');
+      assert.ok(
+        oneDown.warnings.some((w) => w.code === 'sentinel-unreachable' && w.check === 'sentinel' && w.message.includes(String(paused))),
+        JSON.stringify(oneDown.warnings),
+      );
+      assert.equal(oneDown.status, 'degraded');
+    } finally {
+      await lab.nodeCtl(paused, 'cont');
+    }
+
+    await lab.nodeCtl(replica, 'kill');
+    try {
+      await waitFor(
+        async () => (await redis.health({ deep: true, timeoutMs: 1000 })).warnings.some((w) => w.code === 'primary-without-replica'),
+        { timeoutMs: 15_000, intervalMs: 250, what: 'a primary-without-replica warning once the sentinels see the replica down' },
+      );
+    } finally {
+      await lab.nodeCtl(replica, 'start');
+    }
+    await settledSentinel(lab);
+  });
+
   it('a primary demoted under the client: READONLY once per connection, then writes go to the new primary', async (t) => {
     const { master: oldMaster, replica } = await settledSentinel(lab);
     const redis = kit({ lanes: 2 });
