@@ -136,6 +136,8 @@ describe('failover drill: Sentinel (redis-lab, master + 2 replicas + 3 sentinels
     };
     await guard('1', '2');
     const redis = kit();
+    // What the resumed zombie answers to a write from a connection of its own, before Sentinel demotes it.
+    let zombieReply = 'not asked';
     try {
       await redis.connect();
       const keys = Array.from({ length: CALLERS }, (_, i) => `drill:zombie:${i}`);
@@ -144,7 +146,16 @@ describe('failover drill: Sentinel (redis-lab, master + 2 replicas + 3 sentinels
         durationMs: Math.max(LOAD_MS, 9000),
         faultAtMs: FAULT_AT_MS,
         fault: () => lab.nodeCtl(victim, 'stop'),
-        recover: { afterFaultMs: 5000, run: () => lab.nodeCtl(victim, 'cont') },
+        recover: {
+          afterFaultMs: 5000,
+          run: async () => {
+            await lab.nodeCtl(victim, 'cont');
+            zombieReply = await lab.command(victim, 'SET', 'drill:zombie:direct', 'x').then(
+              (reply) => (reply instanceof Error ? reply.message : String(reply)),
+              (error: unknown) => (error instanceof Error ? error.message : String(error)),
+            );
+          },
+        },
         deadlineMs: fastFailover.commandTimeoutMs + DEADLINE_SLACK_MS,
       });
       // The resumed master is demoted by the sentinels and resyncs from the new one.
@@ -153,6 +164,8 @@ describe('failover drill: Sentinel (redis-lab, master + 2 replicas + 3 sentinels
       assert.notEqual(master, victim);
       const lost = await lostAcked(load.acked, (key) => lab.command(master, 'GET', key));
       report(t, 'sentinel-zombie-guard', load, lost);
+      t.diagnostic(`the resumed zombie answered a direct SET with: ${zombieReply}`);
+      assert.match(zombieReply, /^(NOREPLICAS|READONLY)\b/, 'the guard refused writes on the resumed zombie');
       assertBounded(load);
       assert.equal(lost, 0, 'no write the client acknowledged was lost with the zombie');
       const refusedOrTimedOut = (load.errors.ERR_REDIS_NOREPLICAS ?? 0) + (load.errors.ERR_REDIS_COMMAND_TIMEOUT ?? 0);
