@@ -6,7 +6,13 @@ import type { ClientEvents, CreateRedisOptions, HealthOptions, SendOptions } fro
 import { isBlocking, laneBatchRefusal, laneRefusal } from '../commands/command-table.js';
 import { installCommands } from '../commands/install-commands.js';
 import { timeoutRefusal } from '../commands/timeout-option.js';
-import { redirectedKey, settleWriteConcern, type WriteConcern, waitsForReplicas, writeWithWait } from '../commands/write-concern.js';
+import {
+  flattenWriteConcern,
+  sendWithWriteConcern,
+  type WriteConcern,
+  waitsForReplicas,
+  writeWithWait,
+} from '../commands/write-concern.js';
 import { loadConfig } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/options.js';
 import { diagnoseConnectFailure } from './connect-diagnosis.js';
@@ -15,7 +21,7 @@ import { createConnections } from './connections.js';
 import { scanKeys } from './scan-keys.js';
 import type { LaneCommands } from './lane-commands.js';
 import type { BatchCommand, BatchReplies } from '../engine/engine.js';
-import { ClosedError, ConfigError, NotAllowedError, RedisKitError, RedisUnavailableError } from '../errors.js';
+import { ClosedError, NotAllowedError, RedisKitError, RedisUnavailableError } from '../errors.js';
 import { type HealthReport, checkHealth } from '../observability/health.js';
 import { serviceFacts } from '../observability/health-services.js';
 import { resolveLatencyThresholds } from '../observability/latency-class.js';
@@ -316,7 +322,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
   }
 
   /** A write followed by WAIT on the same lane connection; see {@link RedisKitOptions.writeConcernReplicas}. */
-  async #writeWithConcern(
+  #writeWithConcern(
     lanes: Lanes,
     name: string,
     args: unknown[],
@@ -324,21 +330,20 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     timeoutMs: number,
     concern: WriteConcern,
   ): Promise<unknown> {
-    for (let redirects = 0; ; redirects++) {
+    return sendWithWriteConcern({
+      name,
+      args,
+      concern,
       // WAIT may legitimately take its whole timeout: the deadline covers it on top of the command's own.
-      const command = new PendingCommand(name, args, buffer, timeoutMs + concern.timeoutMs, this.#stats);
-      command.batch = { commands: writeWithWait(name, args, buffer, concern), atomic: false };
-      lanes.dispatch(command);
-      const replies = (await command.promise) as BatchReplies | null;
-      try {
-        return settleWriteConcern(name, replies, concern);
-      } catch (error) {
-        const key = redirectedKey(name, args, error);
-        if (key === undefined || redirects >= MAX_WRITE_CONCERN_REDIRECTS) throw error;
-        // A read of the key follows the redirection and updates the engine's slot map; its outcome does not matter.
-        await this.sendCommand('exists', [key], { timeoutMs }).catch(() => undefined);
-      }
-    }
+      deadlineMs: timeoutMs + concern.timeoutMs,
+      send: (remainingMs) => {
+        const command = new PendingCommand(name, args, buffer, remainingMs, this.#stats);
+        command.batch = { commands: writeWithWait(name, args, buffer, concern), atomic: false };
+        lanes.dispatch(command);
+        return command.promise as Promise<BatchReplies | null>;
+      },
+      read: (key, remainingMs) => this.sendCommand('exists', [key], { timeoutMs: remainingMs }),
+    });
   }
 
   #runBatch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
@@ -368,33 +373,6 @@ installCommands(RedisClient.prototype, new Set(['multi', 'pipeline']));
 
 // Declaration merging gives the class every command's type; installCommands gives the bodies.
 export interface RedisClient extends LaneCommands {}
-
-/** Times a write under a write concern is sent again after a cluster redirection (it did not run). */
-const MAX_WRITE_CONCERN_REDIRECTS = 2;
-
-/** `writeConcern: { replicas, timeoutMs }` is shorthand for the two flat options; giving both forms is refused. */
-function flattenWriteConcern(
-  writeConcern: CreateRedisOptions['writeConcern'],
-  rest: Omit<CreateRedisOptions, 'env' | 'clock' | 'writeConcern'>,
-): Pick<CreateRedisOptions, 'writeConcernReplicas' | 'writeConcernTimeoutMs'> {
-  if (writeConcern === undefined) return {};
-  if (rest.writeConcernReplicas !== undefined || rest.writeConcernTimeoutMs !== undefined) {
-    throw new ConfigError([
-      {
-        name: 'writeConcern',
-        received: JSON.stringify(writeConcern),
-        expected: 'either writeConcern or writeConcernReplicas / writeConcernTimeoutMs, not both',
-      },
-    ]);
-  }
-  if (typeof writeConcern !== 'object' || writeConcern === null) {
-    throw new ConfigError([{ name: 'writeConcern', received: String(writeConcern), expected: '{ replicas, timeoutMs? }' }]);
-  }
-  return {
-    writeConcernReplicas: writeConcern.replicas,
-    ...(writeConcern.timeoutMs !== undefined && { writeConcernTimeoutMs: writeConcern.timeoutMs }),
-  };
-}
 
 /** Creates a client from the environment and `options` (which win). Nothing connects until first use or `connect()`. */
 export function createRedis(options?: CreateRedisOptions): RedisClient {

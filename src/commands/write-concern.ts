@@ -1,6 +1,7 @@
 import { hasFlag } from '@ioredis/commands';
 import type { BatchCommand, BatchReplies } from '../engine/engine-seam.js';
-import { ReplyError, WriteConcernError } from '../errors.js';
+import type { CreateRedisOptions } from '../client/types.js';
+import { ConfigError, ReplyError, WriteConcernError } from '../errors.js';
 
 /** How many replicas must confirm a write, and how long `WAIT` may take to say so. */
 export interface WriteConcern {
@@ -75,4 +76,64 @@ export function settleWriteConcern(name: string, replies: BatchReplies | null, c
     throw new WriteConcernError(name, Number.isFinite(acknowledged) ? acknowledged : 0, concern.replicas, concern.timeoutMs, reply);
   }
   return reply;
+}
+
+/** Times a write under a write concern is sent again after a cluster redirection (it did not run). */
+const MAX_REDIRECTS = 2;
+
+export interface WriteConcernSend {
+  name: string;
+  args: readonly unknown[];
+  concern: WriteConcern;
+  /** The whole call's deadline, ms, shared by every attempt. */
+  deadlineMs: number;
+  /** Sends the write and WAIT together on one connection, under `remainingMs`. */
+  send: (remainingMs: number) => Promise<BatchReplies | null>;
+  /** A read of `key` (any reply will do): it makes the engine follow a redirection and learn the slot's new owner. */
+  read: (key: unknown, remainingMs: number) => Promise<unknown>;
+}
+
+/**
+ * One write under a write concern, start to end: the pair, its answer
+ * ({@link settleWriteConcern}), and after a cluster redirection (nothing ran)
+ * a read of the key and the pair again, at most {@link MAX_REDIRECTS} times,
+ * all within the one deadline.
+ */
+export async function sendWithWriteConcern(call: WriteConcernSend): Promise<unknown> {
+  const deadlineAt = performance.now() + call.deadlineMs;
+  const remaining = () => Math.max(0, deadlineAt - performance.now());
+  for (let redirects = 0; ; redirects++) {
+    const replies = await call.send(remaining());
+    try {
+      return settleWriteConcern(call.name, replies, call.concern);
+    } catch (error) {
+      const key = redirectedKey(call.name, call.args, error);
+      if (key === undefined || redirects >= MAX_REDIRECTS || remaining() <= call.concern.timeoutMs) throw error;
+      await call.read(key, remaining() - call.concern.timeoutMs).catch(() => undefined);
+    }
+  }
+}
+
+/** `writeConcern: { replicas, timeoutMs }` is shorthand for the two flat options; giving both forms is refused. */
+export function flattenWriteConcern(
+  writeConcern: CreateRedisOptions['writeConcern'],
+  rest: Pick<CreateRedisOptions, 'writeConcernReplicas' | 'writeConcernTimeoutMs'>,
+): Pick<CreateRedisOptions, 'writeConcernReplicas' | 'writeConcernTimeoutMs'> {
+  if (writeConcern === undefined) return {};
+  if (rest.writeConcernReplicas !== undefined || rest.writeConcernTimeoutMs !== undefined) {
+    throw new ConfigError([
+      {
+        name: 'writeConcern',
+        received: JSON.stringify(writeConcern),
+        expected: 'either writeConcern or writeConcernReplicas / writeConcernTimeoutMs, not both',
+      },
+    ]);
+  }
+  if (typeof writeConcern !== 'object' || writeConcern === null) {
+    throw new ConfigError([{ name: 'writeConcern', received: String(writeConcern), expected: '{ replicas, timeoutMs? }' }]);
+  }
+  return {
+    writeConcernReplicas: writeConcern.replicas,
+    ...(writeConcern.timeoutMs !== undefined && { writeConcernTimeoutMs: writeConcern.timeoutMs }),
+  };
 }
