@@ -26,6 +26,9 @@ export type RedisKitErrorCode =
   | 'ERR_REDIS_OOM'
   | 'ERR_REDIS_EXECABORT'
   | 'ERR_REDIS_WRONGTYPE'
+  | 'ERR_REDIS_READONLY'
+  | 'ERR_REDIS_NOREPLICAS'
+  | 'ERR_REDIS_WRITE_CONCERN'
   | 'ERR_REDIS_NOT_ALLOWED'
   | 'ERR_REDIS_INVALID_ARGUMENT'
   | 'ERR_REDIS_ENGINE'
@@ -268,6 +271,61 @@ export class TransactionDiscardedError extends ReplyError {
 export class WrongTypeError extends ReplyError {
   constructor(message: string, prefix: string, command: string | undefined, options?: RedisKitErrorOptions) {
     super(message, prefix, command, options, 'ERR_REDIS_WRONGTYPE');
+  }
+}
+
+/**
+ * The server is a replica and refused a write (READONLY): the connection was
+ * to a primary that has since been demoted. In sentinel mode the connection
+ * is dropped and rediscovered through the sentinels, so the next writes go to
+ * the new primary; this write was not applied, and is not resent.
+ */
+export class ReadOnlyError extends ReplyError {
+  constructor(message: string, prefix: string, command: string | undefined, options?: RedisKitErrorOptions) {
+    super(message, prefix, command, options, 'ERR_REDIS_READONLY');
+  }
+}
+
+/**
+ * The primary refused a write because fewer replicas than its
+ * `min-replicas-to-write` are connected within `min-replicas-max-lag`
+ * (NOREPLICAS): the server-side guard against writes a failover would lose.
+ * The write was not applied.
+ */
+export class NoReplicasError extends ReplyError {
+  constructor(message: string, prefix: string, command: string | undefined, options?: RedisKitErrorOptions) {
+    super(message, prefix, command, options, 'ERR_REDIS_NOREPLICAS');
+  }
+}
+
+/**
+ * The write ran on the primary, but `WAIT` (the client's `writeConcern`)
+ * confirmed fewer replicas than required within its timeout. The value may
+ * still be on the primary (and may still reach a replica later), but a
+ * failover now could lose it: treat the write as not durable.
+ */
+export class WriteConcernError extends RedisKitError {
+  /** The command that was written (name only). */
+  readonly command: string;
+  /** Replicas that confirmed the write. */
+  readonly acknowledged: number;
+  /** Replicas the write concern asks for. */
+  readonly required: number;
+  /** The command's own reply from the primary, for callers that can use it anyway. */
+  readonly reply: unknown;
+
+  /** `cause`: WAIT's own error, when WAIT failed rather than counted too few. */
+  constructor(command: string, acknowledged: number, required: number, timeoutMs: number, reply: unknown, options?: RedisKitErrorOptions) {
+    super(
+      'ERR_REDIS_WRITE_CONCERN',
+      `${command} was applied on the primary but only ${acknowledged} of ${required} replica(s) confirmed it within ${timeoutMs} ms; ` +
+        'it is not confirmed replicated and a failover could lose it',
+      options,
+    );
+    this.command = command;
+    this.acknowledged = acknowledged;
+    this.required = required;
+    this.reply = reply;
   }
 }
 

@@ -6,6 +6,13 @@ import type { ClientEvents, CreateRedisOptions, HealthOptions, SendOptions } fro
 import { isBlocking, laneBatchRefusal, laneRefusal } from '../commands/command-table.js';
 import { installCommands } from '../commands/install-commands.js';
 import { timeoutRefusal } from '../commands/timeout-option.js';
+import {
+  flattenWriteConcern,
+  sendWithWriteConcern,
+  type WriteConcern,
+  waitsForReplicas,
+  writeWithWait,
+} from '../commands/write-concern.js';
 import { loadConfig } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/options.js';
 import { diagnoseConnectFailure } from './connect-diagnosis.js';
@@ -32,6 +39,7 @@ import { PendingCommand } from '../pool/pending-command.js';
 import { type ChainablePipeline, Pipeline } from '../commands/pipeline.js';
 import { Script, type ScriptDefinition } from '../commands/script.js';
 import type { ConnectionFactory } from '../topology/connection-factory.js';
+import { readSentinelView } from '../topology/sentinel-view.js';
 
 /**
  * The redis-kit client: ordinary commands over multiplexed lanes, exclusive
@@ -57,12 +65,16 @@ export class RedisClient extends Lifecycle<ClientEvents> {
   /** Where the client is while open; closing/closed/destroyed come from the lifecycle. */
   #state: 'idle' | 'connecting' | 'ready' = 'idle';
   #maintenance: NodeJS.Timeout | undefined;
+  /** Set when writes wait for replicas (`writeConcernReplicas` > 0). */
+  readonly #writeConcern: WriteConcern | undefined;
 
   constructor(options: CreateRedisOptions = {}) {
     super();
-    const { env, clock, ...rest } = options;
-    this.options = loadConfig(env ?? process.env, rest);
+    const { env, clock, writeConcern, ...rest } = options;
+    this.options = loadConfig(env ?? process.env, { ...rest, ...flattenWriteConcern(writeConcern, rest) });
     const config = this.options;
+    this.#writeConcern =
+      config.writeConcernReplicas > 0 ? { replicas: config.writeConcernReplicas, timeoutMs: config.writeConcernTimeoutMs } : undefined;
     this.#breaker = new Breaker({
       failureThreshold: config.breakerFailureThreshold,
       onStateChange: (state, error) => {
@@ -142,13 +154,11 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     // The drain starts a tick after close(); nothing new is taken meanwhile.
     if (this.closed) return Promise.reject(this.closedError());
     if (this.#state === 'idle') this.#start();
-    const command = new PendingCommand(
-      lower,
-      args,
-      options?.buffer ?? false,
-      options?.timeoutMs ?? this.options.commandTimeoutMs,
-      this.#stats,
-    );
+    const buffer = options?.buffer ?? false;
+    const timeoutMs = options?.timeoutMs ?? this.options.commandTimeoutMs;
+    const concern = this.#writeConcern;
+    if (concern !== undefined && waitsForReplicas(lower)) return this.#writeWithConcern(lanes, lower, args, buffer, timeoutMs, concern);
+    const command = new PendingCommand(lower, args, buffer, timeoutMs, this.#stats);
     lanes.dispatch(command);
     return command.promise;
   }
@@ -229,6 +239,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
         cacheEnabled: services.cacheEnabled,
         subscribers: services.subscribers,
         cluster: this.options.mode === 'cluster',
+        sentinelView: this.options.mode === 'sentinel' ? (timeoutMs) => readSentinelView(this.options, timeoutMs) : undefined,
       },
       { deep: options.deep ?? false, timeoutMs: options.timeoutMs ?? 1000, thresholds },
     );
@@ -341,6 +352,31 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     const interval = Math.min(1000, Math.max(100, this.options.idleTimeoutMs / 4));
     this.#maintenance = setInterval(() => this.#pool?.runMaintenance(), interval);
     this.#maintenance.unref();
+  }
+
+  /** A write followed by WAIT on the same lane connection; see {@link RedisKitOptions.writeConcernReplicas}. */
+  #writeWithConcern(
+    lanes: Lanes,
+    name: string,
+    args: unknown[],
+    buffer: boolean,
+    timeoutMs: number,
+    concern: WriteConcern,
+  ): Promise<unknown> {
+    return sendWithWriteConcern({
+      name,
+      args,
+      concern,
+      // WAIT may legitimately take its whole timeout: the deadline covers it on top of the command's own.
+      deadlineMs: timeoutMs + concern.timeoutMs,
+      send: (remainingMs) => {
+        const command = new PendingCommand(name, args, buffer, remainingMs, this.#stats);
+        command.batch = { commands: writeWithWait(name, args, buffer, concern), atomic: false };
+        lanes.dispatch(command);
+        return command.promise as Promise<BatchReplies | null>;
+      },
+      read: (key, remainingMs) => this.sendCommand('exists', [key], { timeoutMs: remainingMs }),
+    });
   }
 
   #runBatch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {

@@ -8,6 +8,14 @@ export type { CloseOptions } from '../lifecycle/lifecycle.js';
 export interface CreateRedisOptions extends RedisKitOptions {
   /** Environment to read `REDIS_*` from. Default `process.env`; pass `{}` to ignore it. */
   env?: Record<string, string | undefined>;
+  /**
+   * Shorthand for {@link RedisKitOptions.writeConcernReplicas} and
+   * {@link RedisKitOptions.writeConcernTimeoutMs}: writes on the client wait
+   * (`WAIT`) until `replicas` replicas confirmed them, within `timeoutMs`,
+   * else fail with `WriteConcernError`. Giving this and the flat options
+   * together is refused with ConfigError.
+   */
+  writeConcern?: { replicas: number; timeoutMs?: number };
   /** @internal Time source for pool ageing; tests inject one. */
   clock?: Clock;
 }

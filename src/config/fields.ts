@@ -246,6 +246,8 @@ export const FIELDS = {
   maxQueuedCommands: intField('maxQueuedCommands', 'REDIS_MAX_QUEUED_COMMANDS', 0, 1_000_000),
   breakerFailureThreshold: intField('breakerFailureThreshold', 'REDIS_BREAKER_FAILURE_THRESHOLD', 1, 1000),
   breakerProbeIntervalMs: durationField('breakerProbeIntervalMs', 'REDIS_BREAKER_PROBE_INTERVAL', 50, 60_000),
+  writeConcernReplicas: intField('writeConcernReplicas', 'REDIS_WRITE_CONCERN_REPLICAS', 0, 16),
+  writeConcernTimeoutMs: durationField('writeConcernTimeoutMs', 'REDIS_WRITE_CONCERN_TIMEOUT', 1, 60_000),
   connectionName: {
     option: 'connectionName',
     env: 'REDIS_CONNECTION_NAME',
@@ -282,6 +284,8 @@ export const DEFAULTS = {
   maxQueuedCommands: 10_000,
   breakerFailureThreshold: 5,
   breakerProbeIntervalMs: 1000,
+  writeConcernReplicas: 0,
+  writeConcernTimeoutMs: 1000,
   connectionName: 'redis-kit',
 } as const satisfies Partial<Record<keyof RedisKitOptions, unknown>>;
 

@@ -74,6 +74,8 @@ export function loadConfig(env: Env = process.env, overrides: RedisKitOptions = 
     maxQueuedCommands: number(FIELDS.maxQueuedCommands, DEFAULTS.maxQueuedCommands),
     breakerFailureThreshold: number(FIELDS.breakerFailureThreshold, DEFAULTS.breakerFailureThreshold),
     breakerProbeIntervalMs: number(FIELDS.breakerProbeIntervalMs, DEFAULTS.breakerProbeIntervalMs),
+    writeConcernReplicas: number(FIELDS.writeConcernReplicas, DEFAULTS.writeConcernReplicas),
+    writeConcernTimeoutMs: number(FIELDS.writeConcernTimeoutMs, DEFAULTS.writeConcernTimeoutMs),
     connectionName: orDefault(read(FIELDS.connectionName), DEFAULTS.connectionName),
   };
 

@@ -275,6 +275,33 @@ export interface RedisKitOptions {
   breakerProbeIntervalMs?: number;
 
   /**
+   * Write concern: after every write sent on the client itself (`set`,
+   * `incr`, `eval` …, not reads), wait until this many replicas confirmed it
+   * (`WAIT n timeout`, pipelined right behind the write on the same
+   * connection). A write that fewer replicas confirmed within
+   * {@link RedisKitOptions.writeConcernTimeoutMs} fails with
+   * `WriteConcernError`: it ran on the primary but is not confirmed
+   * replicated. Env `REDIS_WRITE_CONCERN_REPLICAS`. Integer 0 to 16; 0 (the
+   * default) turns it off.
+   *
+   * Pitfall: it costs a replication round trip on every write (see
+   * docs/scale-out.md for measured figures), and covers single commands only:
+   * pipelines, MULTI and leases send `WAIT` themselves (`conn.wait(n, ms)`).
+   * `WAIT` does not make Redis strongly consistent; it narrows the window in
+   * which a failover loses acknowledged writes. With Cluster the replicas are
+   * the key's shard's.
+   */
+  writeConcernReplicas?: number;
+
+  /**
+   * How long `WAIT` may wait for {@link RedisKitOptions.writeConcernReplicas}
+   * replicas. Env `REDIS_WRITE_CONCERN_TIMEOUT` in seconds, 0.001 to 60.
+   * Default 1000 ms. The command's deadline (`commandTimeoutMs`) is extended
+   * by this much for writes that wait.
+   */
+  writeConcernTimeoutMs?: number;
+
+  /**
    * Sent as `CLIENT SETNAME` so operators can tell these connections apart in
    * `CLIENT LIST`. Env `REDIS_CONNECTION_NAME`. 1 to 128 printable ASCII
    * characters, no spaces (Redis refuses them). Default `'redis-kit'`.
@@ -330,5 +357,8 @@ export interface ResolvedConfig {
   readonly maxQueuedCommands: number;
   readonly breakerFailureThreshold: number;
   readonly breakerProbeIntervalMs: number;
+  /** 0 means writes do not wait for replicas. */
+  readonly writeConcernReplicas: number;
+  readonly writeConcernTimeoutMs: number;
   readonly connectionName: string;
 }

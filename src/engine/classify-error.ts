@@ -4,7 +4,9 @@ import {
   ConnectionLostError,
   EngineError,
   NoPermissionError,
+  NoReplicasError,
   OutOfMemoryError,
+  ReadOnlyError,
   RedisKitError,
   ReplyError,
   WrongTypeError,
@@ -117,5 +119,7 @@ function classifyReply(error: Error, command: string | undefined): RedisKitError
   if (prefix === 'WRONGTYPE') return new WrongTypeError(message, prefix, command, options);
   if (prefix === 'NOPERM' || PERMISSION.test(message)) return new NoPermissionError(message, prefix, command, options);
   if (prefix === 'OOM' || OOM.test(message)) return new OutOfMemoryError(message, prefix, command, options);
+  if (prefix === 'READONLY') return new ReadOnlyError(message, prefix, command, options);
+  if (prefix === 'NOREPLICAS') return new NoReplicasError(message, prefix, command, options);
   return new ReplyError(message, prefix, command, options);
 }

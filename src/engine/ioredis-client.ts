@@ -1,6 +1,7 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { ResolvedConfig } from '../config/options.js';
 import type { ConnectionRole } from '../observability/channels.js';
+import { sentinelClientOptions } from '../topology/sentinel-options.js';
 
 /** What the engine seam needs from an ioredis client; Redis and Cluster both fit. */
 export type IoredisClient = Redis | Cluster;
@@ -81,9 +82,7 @@ export function createEngineClient(config: ResolvedConfig, options: EngineClient
     case 'sentinel':
       return new Redis({
         ...base,
-        sentinels: [...config.sentinels],
-        name: config.sentinelMaster,
-        sentinelPassword: config.sentinelPassword,
+        ...sentinelClientOptions(config),
         sentinelRetryStrategy: (attempt: number) => options.retryStrategy?.(attempt) ?? null,
       });
     case 'standalone':

@@ -4,7 +4,14 @@ import type { PerformanceCheck } from './health-checks/performance.js';
 import type { ServerFacts } from './info-parser.js';
 
 /** The checks of a report, by name. */
-export type HealthCheckName = 'connectivity' | 'performance' | 'serverInfo' | 'connectionPool' | 'operational' | 'clusterTopology';
+export type HealthCheckName =
+  | 'connectivity'
+  | 'performance'
+  | 'serverInfo'
+  | 'connectionPool'
+  | 'operational'
+  | 'clusterTopology'
+  | 'sentinel';
 
 /** Something that works but needs a human: what is wrong and what to do. */
 export interface HealthWarning {

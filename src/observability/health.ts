@@ -7,7 +7,9 @@ import { type ClusterTopologyCheck, checkClusterTopology } from './health-checks
 import { type ConnectivityCheck, checkConnectivity, memoryModeConnectivity } from './health-checks/connectivity.js';
 import { checkOperational, type OperationalCheck } from './health-checks/operational.js';
 import { checkPerformance, type PerformanceCheck } from './health-checks/performance.js';
+import { checkSentinel, type SentinelCheck, sentinelWarnings } from './health-checks/sentinel.js';
 import { checkServerInfo, type ServerInfoCheck } from './health-checks/server-info.js';
+import type { SentinelAnswer } from '../topology/sentinel-view.js';
 import { collectWarnings, type HealthCheckName, type HealthWarning } from './health-warnings.js';
 import type { ResolvedLatencyThresholds } from './latency-class.js';
 
@@ -52,6 +54,8 @@ export interface HealthChecks {
   operational?: OperationalCheck;
   /** Deep reports in cluster mode: nodes, roles, slot coverage, cluster_state. */
   clusterTopology?: ClusterTopologyCheck;
+  /** Sentinel mode, deep reports: the sentinels' view (reachable, quorum, the master they name, its replicas). */
+  sentinel?: SentinelCheck;
 }
 
 /** What the client tells the report about itself. */
@@ -64,6 +68,8 @@ export interface HealthContext {
   subscribers: PubSubStats[];
   /** Cluster mode: deep reports add the cluster's topology. */
   cluster?: boolean;
+  /** Sentinel mode: asks the sentinels (deep reports only). */
+  sentinelView?: ((timeoutMs: number) => Promise<SentinelAnswer[]>) | undefined;
 }
 
 export interface ResolvedHealthOptions {
@@ -93,11 +99,13 @@ export async function checkHealth(client: HealthTarget, context: HealthContext, 
       collectWarnings({ connectionPool: checks.connectionPool, cacheEnabled: context.cacheEnabled }),
     );
   }
-  const [performance, serverInfo, operational, clusterTopology] = await Promise.all([
+  const sentinelView = context.sentinelView;
+  const [performance, serverInfo, operational, clusterTopology, sentinel] = await Promise.all([
     checkPerformance(client, options.timeoutMs, options.thresholds, connectivity.latencyMs, options.deep),
     options.deep ? checkServerInfo(client, options.timeoutMs) : undefined,
     options.deep ? checkOperational(client, options.timeoutMs) : undefined,
     options.deep && context.cluster === true ? checkClusterTopology(client, options.timeoutMs) : undefined,
+    options.deep && sentinelView !== undefined ? checkSentinel(sentinelView, options.timeoutMs) : undefined,
   ]);
   const stats = client.stats();
   checks.performance = performance;
@@ -105,6 +113,7 @@ export async function checkHealth(client: HealthTarget, context: HealthContext, 
   if (serverInfo !== undefined) checks.serverInfo = serverInfo;
   if (operational !== undefined) checks.operational = operational;
   if (clusterTopology !== undefined) checks.clusterTopology = clusterTopology;
+  if (sentinel !== undefined) checks.sentinel = sentinel;
   const warnings = collectWarnings({
     clusterTopology,
     facts: serverInfo?.facts,
@@ -112,6 +121,7 @@ export async function checkHealth(client: HealthTarget, context: HealthContext, 
     connectionPool: checks.connectionPool,
     cacheEnabled: context.cacheEnabled,
   });
+  if (sentinel !== undefined) for (const warning of sentinelWarnings(sentinel)) warnings.push({ check: 'sentinel', ...warning });
   return finish(stats, context, timestamp, checks, warnings);
 }
 
@@ -157,6 +167,7 @@ export const CHECK_ROUTES: Record<string, HealthCheckName> = {
   'server-info': 'serverInfo',
   'connection-pool': 'connectionPool',
   operational: 'operational',
+  sentinel: 'sentinel',
 };
 
 /** What a public `/health` shows: the status and each check's status, no host, port or server facts. */

@@ -97,7 +97,10 @@ export interface SentinelLab extends Lab {
   readonly kind: 'sentinel';
   /** The master at start (a failover moves the role elsewhere). */
   readonly masterPort: number;
+  /** The first replica at start. */
   readonly replicaPort: number;
+  /** Every replica at start (one unless {@link SentinelLabOptions.replicas} asked for more). */
+  readonly replicaPorts: readonly number[];
   readonly sentinelPorts: readonly number[];
   readonly masterName: string;
   /** For `createRedis({ mode: 'sentinel', sentinels, sentinelMaster })`. */
@@ -116,6 +119,8 @@ export interface SentinelLabOptions {
   downAfterMs?: number;
   /** `SENTINEL_FAILOVER_TIMEOUT_MS`. Default 3000. */
   failoverTimeoutMs?: number;
+  /** Replicas of the master (`REPLICAS`). Default 1. */
+  replicas?: number;
 }
 
 /** Thrown by the start functions when the lab cannot run here at all (see {@link labSkipReason}). */
@@ -176,21 +181,22 @@ export async function startCluster(options: ClusterLabOptions = {}): Promise<Clu
 /** Starts a master, one replica and three sentinels, and waits until the sentinels agree. */
 export async function startSentinel(options: SentinelLabOptions = {}): Promise<SentinelLab> {
   const masterName = options.masterName ?? 'mymaster';
+  const replicas = options.replicas ?? 1;
   const env = {
-    REPLICAS: '1',
+    REPLICAS: String(replicas),
     SENTINELS: '3',
     SENTINEL_DOWN_AFTER_MS: String(options.downAfterMs ?? 1000),
     SENTINEL_FAILOVER_TIMEOUT_MS: String(options.failoverTimeoutMs ?? 3000),
   };
-  // Master on base, replica on base+1, sentinels on base+2..base+4.
+  // Master on base, replicas on base+1.., then the 3 sentinels.
   const { base, dir } = await launch(
     'sentinel',
-    5,
+    4 + replicas,
     false,
-    (first, d) => ['sentinel-up.sh', String(first), String(first + 2), d, masterName],
+    (first, d) => ['sentinel-up.sh', String(first), String(first + 1 + replicas), d, masterName],
     env,
   );
-  return new SentinelLabImpl(dir, base, base + 1, range(base + 2, 3), masterName);
+  return new SentinelLabImpl(dir, base, range(base + 1, replicas), range(base + 1 + replicas, 3), masterName);
 }
 
 abstract class LabBase implements Lab {
@@ -328,14 +334,16 @@ class SentinelLabImpl extends LabBase implements SentinelLab {
   readonly kind = 'sentinel' as const;
   readonly masterPort: number;
   readonly replicaPort: number;
+  readonly replicaPorts: readonly number[];
   readonly sentinelPorts: readonly number[];
   readonly masterName: string;
   readonly sentinels: readonly { host: string; port: number }[];
 
-  constructor(dir: string, masterPort: number, replicaPort: number, sentinelPorts: readonly number[], masterName: string) {
-    super(dir, [masterPort, replicaPort, ...sentinelPorts]);
+  constructor(dir: string, masterPort: number, replicaPorts: readonly number[], sentinelPorts: readonly number[], masterName: string) {
+    super(dir, [masterPort, ...replicaPorts, ...sentinelPorts]);
     this.masterPort = masterPort;
-    this.replicaPort = replicaPort;
+    this.replicaPort = replicaPorts[0] ?? masterPort + 1;
+    this.replicaPorts = replicaPorts;
     this.sentinelPorts = sentinelPorts;
     this.masterName = masterName;
     this.sentinels = sentinelPorts.map((port) => ({ host: HOST, port }));

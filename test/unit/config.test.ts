@@ -64,6 +64,8 @@ describe('loadConfig defaults', () => {
         maxQueuedCommands: 10_000,
         breakerFailureThreshold: 5,
         breakerProbeIntervalMs: 1000,
+        writeConcernReplicas: 0,
+        writeConcernTimeoutMs: 1000,
         connectionName: 'redis-kit',
         engine: 'ioredis',
         clusterSlotsRefreshIntervalMs: 5000,
