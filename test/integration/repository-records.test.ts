@@ -273,7 +273,7 @@ describe('record repositories on a real server', () => {
     await Promise.all([users.close(), short.close()]);
   });
 
-  it('list pages through the namespace: every record exactly once, nothing from elsewhere', async () => {
+  it('list pages through the namespace: every record, nothing from elsewhere, no page repeating a record', async () => {
     const items = redis.repository({ namespace: 'items', schema: Counter });
     const other = redis.repository({ namespace: 'items2', schema: Counter });
     const ids = Array.from({ length: 537 }, (_, i) => `item-${i}`);
@@ -288,6 +288,7 @@ describe('record repositories on a real server', () => {
       do {
         const page = await items.list({ cursor, limit });
         assert.ok(page.records.length <= limit, `page of ${page.records.length} for limit ${limit}`);
+        assert.equal(new Set(page.records.map((r) => r.id)).size, page.records.length, 'no record twice in a page');
         for (const record of page.records) {
           seen.push(record.id);
           assert.equal(record.value.n, Number(record.id.slice(5)));
@@ -296,8 +297,10 @@ describe('record repositories on a real server', () => {
         pages++;
         assert.ok(pages <= 600, 'the walk ends');
       } while (cursor !== undefined);
-      assert.equal(seen.length, ids.length, `limit ${limit}: no record twice`);
-      assert.deepEqual([...seen].sort(), [...ids].sort(), `limit ${limit}: every record`);
+      // SCAN may repeat a key across steps while the server is still rehashing the table the puts grew
+      // (documented); it never misses one that exists for the whole walk.
+      assert.deepEqual([...new Set(seen)].sort(), [...ids].sort(), `limit ${limit}: every record, and only these`);
+      assert.ok(seen.length - ids.length <= limit * 4, `limit ${limit}: ${seen.length - ids.length} repeats, a rehash's worth at most`);
     }
     const bad = await settle(items.list({ cursor: 'nonsense' }));
     assert.ok(!bad.ok && codeOf(bad.error) === 'ERR_REDIS_INVALID_ARGUMENT');
