@@ -274,7 +274,7 @@ export const DEFAULTS = {
   commandTimeoutMs: 5000,
   retryMaxDelayMs: 30_000,
   keyPrefix: '',
-  engine: 'ioredis',
+  engine: 'resp',
   clusterSlotsRefreshIntervalMs: 5000,
   readFrom: 'primary',
   idleTimeoutMs: 30_000,

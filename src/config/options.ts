@@ -162,21 +162,20 @@ export interface RedisKitOptions {
 
   /**
    * The protocol engine under the lanes and leases. Env `REDIS_ENGINE`.
-   * `'ioredis'` (default) or `'resp'`: redis-kit's own RESP2/RESP3 connection
-   * (one socket per lane, writes coalesced per tick, no per-command timers).
-   * `'resp'` applies in standalone mode only: Cluster and Sentinel stay on
-   * ioredis, and so do the pub/sub subscriber and the near-cache's
-   * invalidation connection.
+   * `'resp'` (default): redis-kit's own RESP2/RESP3 connection (one socket
+   * per lane, writes coalesced per tick, no per-command timers; about 3× raw
+   * ioredis at 50 callers, docs/benchmarks.md). `'ioredis'`: the lanes and
+   * leases on ioredis connections, as before; kept for one release as the
+   * way back should the own engine misbehave for you.
+   * `'resp'` applies in standalone mode only: Cluster and Sentinel always run
+   * on ioredis, and so do the pub/sub subscriber and the near-cache's
+   * invalidation connection, whatever this says.
    *
    * Backpressure on `'resp'`: when a lane's socket holds more than 4 MiB not
    * yet sent (`socket.writableLength` plus the tick's encoded commands), the
    * lane takes no more commands until the socket drains; they wait in the
    * bounded queue (`maxQueuedCommands`), each under its own deadline, and one
    * that expires there is never sent.
-   *
-   * Experimental: `'resp'` is not yet covered by the differential and fault
-   * tests that must pass before it becomes the default; do not use it in
-   * production yet.
    */
   engine?: 'ioredis' | 'resp';
 

@@ -1,11 +1,11 @@
 import { type CreateRedisOptions, createRedis, type RedisKit } from '../../src/index.js';
 
 /**
- * The engine under test clients' lanes and leases: `REDIS_ENGINE=resp npm test`
- * runs the whole suite on the own engine. The one variable read from the
- * environment; anything else would make the default run 'resp' by accident.
+ * The engine under test clients' lanes and leases: the default, redis-kit's
+ * own (`'resp'`), unless `REDIS_ENGINE=ioredis npm test` runs the whole suite
+ * on ioredis connections. The one variable read from the environment.
  */
-export const testEngine: 'ioredis' | 'resp' = process.env.REDIS_ENGINE === 'resp' ? 'resp' : 'ioredis';
+export const testEngine: 'ioredis' | 'resp' = process.env.REDIS_ENGINE === 'ioredis' ? 'ioredis' : 'resp';
 
 /**
  * A client for a test server with timeouts short enough for tests. The

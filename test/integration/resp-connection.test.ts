@@ -258,9 +258,11 @@ describe('RespConnection: the server dies mid-reply, or is not Redis', () => {
         connection.call('GET', ['huge'], true),
         connection.call('PING'),
       ];
+      // Settled from the start: they reject while kill() waits for the process to exit.
+      const settled = settleAll(pending);
       await waitFor(() => connection.bytesReceived > before, { intervalMs: 1, what: 'the first bytes of the reply' });
       await server.kill();
-      const results = await settleAll(pending);
+      const results = await settled;
       for (const result of results) {
         assert.equal(result.status, 'rejected');
         assert.ok(result.reason instanceof ConnectionLostError, inspect(result.reason));

@@ -50,8 +50,8 @@ function envWith(vars: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? '', ...vars };
 }
 
-/** For a process that talks to a real server: the engine under test ({@link testEngine}), so `REDIS_ENGINE=resp npm test` reaches it. */
-const ENGINE_ENV: Record<string, string> = testEngine === 'resp' ? { REDIS_ENGINE: 'resp' } : {};
+/** For a process that talks to a real server: the engine under test ({@link testEngine}), so `REDIS_ENGINE=ioredis npm test` reaches it. */
+const ENGINE_ENV: Record<string, string> = { REDIS_ENGINE: testEngine };
 
 /** One pino JSON line. */
 interface LogLine {

@@ -67,7 +67,7 @@ describe('loadConfig defaults', () => {
         writeConcernReplicas: 0,
         writeConcernTimeoutMs: 1000,
         connectionName: 'redis-kit',
-        engine: 'ioredis',
+        engine: 'resp',
         clusterSlotsRefreshIntervalMs: 5000,
         readFrom: 'primary',
       },
