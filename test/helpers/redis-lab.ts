@@ -5,6 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CreateRedisOptions } from '../../src/index.js';
 import { RespClient } from './resp-client.js';
 import type { RespValue } from './resp-protocol.js';
 
@@ -25,6 +26,27 @@ import type { RespValue } from './resp-protocol.js';
  */
 
 const HOST = '127.0.0.1';
+
+/**
+ * Options for clients of the lab topologies: timeouts short enough that a failover shows as quick
+ * typed errors, wide enough for a lab sharing 2 cores with other suites. A new lease on a Cluster
+ * is a new cluster client, and a paused seed costs it ioredis's slotsRefreshTimeout (1 s): hence
+ * the acquire timeout. Tests spread their own on top.
+ */
+export const labClientOptions = {
+  env: {},
+  connectTimeoutMs: 1000,
+  socketTimeoutMs: 2000,
+  commandTimeoutMs: 2000,
+  acquireTimeoutMs: 3000,
+  retryMaxDelayMs: 200,
+  breakerProbeIntervalMs: 200,
+} satisfies CreateRedisOptions;
+
+/** A raw reply (from the lab's plain RESP connections) as text, arrays one element a line. */
+export function replyText(reply: RespValue): string {
+  return Array.isArray(reply) ? reply.map(replyText).join('\n') : String(reply);
+}
 /** Ports are picked at random in [PORT_MIN, PORT_MAX); cluster bus ports (+10000) stay below the
  * usual ephemeral range (32768+) so outgoing connections do not grab them between check and bind. */
 const PORT_MIN = 20000;

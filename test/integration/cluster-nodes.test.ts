@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { CommandTimeoutError, type CreateRedisOptions, createRedis, type RedisKit, RedisKitError } from '../../src/index.js';
 import { createCache } from '../../src/cache/index.js';
 import { createPubSub, type PubSubMessage, type ResubscribedEvent } from '../../src/pubsub/index.js';
-import { once, type RespValue, waitFor } from '../helpers/index.js';
-import { type ClusterLab, labSkipReason, startCluster } from '../helpers/redis-lab.js';
+import { once, waitFor } from '../helpers/index.js';
+import { type ClusterLab, labClientOptions, labSkipReason, replyText, startCluster } from '../helpers/redis-lab.js';
 
 /**
  * Per-node behaviour on a real 6-node Cluster (shared/redis-lab): connections
@@ -17,21 +17,9 @@ import { type ClusterLab, labSkipReason, startCluster } from '../helpers/redis-l
 const skip = labSkipReason();
 const PREFIX = 'nodes:';
 
-const fast = {
-  env: {},
-  connectTimeoutMs: 1000,
-  socketTimeoutMs: 2000,
-  // Wide: the lab shares 2 cores with other suites; the paused-node test sets its own, shorter deadline.
-  commandTimeoutMs: 2000,
-  // A new lease is a new cluster client: a paused seed costs it ioredis's slotsRefreshTimeout (1 s).
-  acquireTimeoutMs: 3000,
-  retryMaxDelayMs: 200,
-  breakerProbeIntervalMs: 200,
-} satisfies CreateRedisOptions;
+const fast = labClientOptions;
 
-function text(reply: RespValue): string {
-  return Array.isArray(reply) ? reply.map(text).join('\n') : String(reply);
-}
+const text = replyText;
 
 describe('per-node pools and pub/sub on Redis Cluster (redis-lab)', { skip }, () => {
   let lab: ClusterLab;

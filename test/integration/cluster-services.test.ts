@@ -5,9 +5,9 @@ import { type CreateRedisOptions, CrossSlotError, createRedis, type RedisKit } f
 import { createRateLimiter } from '../../src/rate-limit/index.js';
 import { createSessionStore } from '../../src/session/index.js';
 import { createPubSub, type PubSubMessage, type ResubscribedEvent } from '../../src/pubsub/index.js';
-import { once, type RespValue, startRedis, waitFor } from '../helpers/index.js';
+import { once, startRedis, waitFor } from '../helpers/index.js';
 import { kitFor } from '../helpers/kit.js';
-import { type ClusterLab, labSkipReason, startCluster } from '../helpers/redis-lab.js';
+import { type ClusterLab, labClientOptions, labSkipReason, replyText, startCluster } from '../helpers/redis-lab.js';
 
 /**
  * The services on a real 6-node Cluster (shared/redis-lab): SCAN of every
@@ -18,20 +18,9 @@ import { type ClusterLab, labSkipReason, startCluster } from '../helpers/redis-l
 const skip = labSkipReason();
 const PREFIX = 'svc:';
 
-const fast = {
-  env: {},
-  connectTimeoutMs: 1000,
-  socketTimeoutMs: 2000,
-  // Wide: the lab shares 2 cores with other suites.
-  commandTimeoutMs: 2000,
-  acquireTimeoutMs: 3000,
-  retryMaxDelayMs: 200,
-  breakerProbeIntervalMs: 200,
-} satisfies CreateRedisOptions;
+const fast = labClientOptions;
 
-function text(reply: RespValue): string {
-  return Array.isArray(reply) ? reply.map(text).join('\n') : String(reply);
-}
+const text = replyText;
 
 describe('services on Redis Cluster (redis-lab, 3 masters + 3 replicas)', { skip }, () => {
   let lab: ClusterLab;

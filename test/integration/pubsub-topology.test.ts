@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type CreateRedisOptions, createRedis } from '../../src/index.js';
 import { createPubSub, type PubSubMessage, type ResubscribedEvent } from '../../src/pubsub/index.js';
-import { once, type RespValue, waitFor } from '../helpers/index.js';
-import { type ClusterLab, labSkipReason, type SentinelLab, startCluster, startSentinel } from '../helpers/redis-lab.js';
+import { once, waitFor } from '../helpers/index.js';
+import { type ClusterLab, labSkipReason, replyText, type SentinelLab, startCluster, startSentinel } from '../helpers/redis-lab.js';
 
 /**
  * Pub/sub on real Cluster and Sentinel topologies (shared/redis-lab). Skipped, with the
@@ -20,9 +20,7 @@ const fast = {
   breakerProbeIntervalMs: 200,
 } satisfies CreateRedisOptions;
 
-function text(reply: RespValue): string {
-  return Array.isArray(reply) ? reply.map(text).join('\n') : String(reply);
-}
+const text = replyText;
 
 function recorder(): { handler: (message: PubSubMessage) => void; texts: string[] } {
   const texts: string[] = [];

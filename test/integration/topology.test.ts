@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionLostError, type CreateRedisOptions, createRedis, EngineError, type RedisKit, RedisKitError } from '../../src/index.js';
 import { type RespValue, waitFor } from '../helpers/index.js';
-import { type ClusterLab, labSkipReason, type SentinelLab, startCluster, startSentinel } from '../helpers/redis-lab.js';
+import { type ClusterLab, labSkipReason, replyText, type SentinelLab, startCluster, startSentinel } from '../helpers/redis-lab.js';
 
 /**
  * The client against real multi-process topologies started by shared/redis-lab: a 6-node
@@ -57,9 +57,7 @@ async function closeKit(redis: RedisKit | undefined): Promise<void> {
   await redis?.close({ deadlineMs: 5000 });
 }
 
-function text(reply: RespValue): string {
-  return Array.isArray(reply) ? reply.map(text).join('\n') : String(reply);
-}
+const text = replyText;
 
 describe('topology: Redis Cluster (redis-lab, 3 masters + 3 replicas)', { skip }, () => {
   let lab: ClusterLab;
