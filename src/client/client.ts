@@ -180,20 +180,25 @@ export class RedisClient extends Lifecycle<ClientEvents> {
    */
   lease<T>(fn: (connection: Lease) => Promise<T>, options?: LeaseOptions): Promise<T>;
   lease<T>(key: string, fn: (connection: Lease) => Promise<T>, options?: LeaseOptions): Promise<T>;
-  async lease<T>(
+  lease<T>(
     keyOrFn: string | ((connection: Lease) => Promise<T>),
     fnOrOptions?: ((connection: Lease) => Promise<T>) | LeaseOptions,
     maybeOptions?: LeaseOptions,
   ): Promise<T> {
-    const { pool } = this.#parts();
-    if (this.closed) throw new ClosedError();
-    if (this.#state === 'idle') this.#start();
-    if (typeof keyOrFn === 'function') {
-      return runLease(pool, this.#leaseContext, keyOrFn, (fnOrOptions as LeaseOptions | undefined) ?? {});
+    // Not async: runLease's promise goes back as it is, without one more promise and its ticks per lease.
+    try {
+      const { pool } = this.#parts();
+      if (this.closed) throw new ClosedError();
+      if (this.#state === 'idle') this.#start();
+      if (typeof keyOrFn === 'function') {
+        return runLease(pool, this.#leaseContext, keyOrFn, (fnOrOptions as LeaseOptions | undefined) ?? {});
+      }
+      if (typeof fnOrOptions !== 'function') throw new InvalidArgumentError('lease(key, fn): fn must be a function');
+      const target = leaseTargetFor(keyOrFn, this.#leaseContext.slotCheck, this.#factory?.cluster);
+      return runLease(pool, this.#leaseContext, fnOrOptions, maybeOptions ?? {}, target);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (typeof fnOrOptions !== 'function') throw new InvalidArgumentError('lease(key, fn): fn must be a function');
-    const target = leaseTargetFor(keyOrFn, this.#leaseContext.slotCheck, this.#factory?.cluster);
-    return runLease(pool, this.#leaseContext, fnOrOptions, maybeOptions ?? {}, target);
   }
 
   /** A pipeline over a lane: commands are recorded, then written together on `exec()`. */

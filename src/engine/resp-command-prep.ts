@@ -31,10 +31,18 @@ export function prepareCommand(rawName: string, rawArgs: readonly unknown[], buf
     buffers = true;
   }
   name = name.toLowerCase();
-  let flat: unknown[] = rawArgs.flat();
-  if (name === 'hset' || name === 'hmset') flat = fieldsAfterKey(flat);
-  else if (name === 'mset' || name === 'msetnx') flat = fieldsOnly(flat);
-  const args: CommandArg[] = flat.map(toArg);
+  const pairs = name === 'hset' || name === 'hmset' ? 'after-key' : name === 'mset' || name === 'msetnx' ? 'only' : undefined;
+  let args: CommandArg[];
+  // The usual case (every argument a string or Buffer, and no command that
+  // spreads an object, a Buffer included, into fields) needs one copy, not
+  // flat() and map(): one array per command fewer.
+  if (pairs === undefined && allPlain(rawArgs)) args = rawArgs.slice();
+  else {
+    let flat: unknown[] = rawArgs.flat();
+    if (pairs === 'after-key') flat = fieldsAfterKey(flat);
+    else if (pairs === 'only') flat = fieldsOnly(flat);
+    args = flat.map(toArg);
+  }
   if (keyPrefix !== '' && exists(name)) {
     for (const index of getKeyIndexes(name, args)) {
       const key = args[index];
@@ -42,6 +50,12 @@ export function prepareCommand(rawName: string, rawArgs: readonly unknown[], buf
     }
   }
   return { name, args, buffers };
+}
+
+/** Strings and Buffers only: nothing to flatten or turn into text. */
+function allPlain(args: readonly unknown[]): args is readonly CommandArg[] {
+  for (const arg of args) if (typeof arg !== 'string' && !Buffer.isBuffer(arg)) return false;
+  return true;
 }
 
 function toArg(arg: unknown): CommandArg {

@@ -12,8 +12,8 @@ import {
 } from './engine-seam.js';
 import { runBatch } from './resp-batch.js';
 import { type PreparedCommand, prepareCommand } from './resp-command-prep.js';
-import { transformReply } from './resp-reply-transforms.js';
-import { PromiseCommand, RespConnection, type RespConnectionOptions } from './resp/index.js';
+import { RespEngineCommand } from './resp-engine-command.js';
+import { RespConnection, type RespConnectionOptions } from './resp/index.js';
 
 export interface RespEngineOptions {
   /** Where and how to connect; the password is kept here (reconnects need it) and never logged. */
@@ -94,8 +94,7 @@ export class RespEngine extends EventEmitter<EngineEvents> implements EngineSeam
     } catch (error) {
       return Promise.reject(classifyError(error, name));
     }
-    const protocol = this.#connection?.protocol ?? 2;
-    return this.#sendPrepared(prepared).then((reply) => transformReply(prepared.name, reply, protocol));
+    return this.#sendPrepared(prepared, this.#connection?.protocol ?? 2);
   }
 
   batch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
@@ -107,17 +106,14 @@ export class RespEngine extends EventEmitter<EngineEvents> implements EngineSeam
     }
   }
 
-  #sendPrepared(prepared: PreparedCommand): Promise<unknown> {
+  /** With a `protocol`, the reply is mapped for it (`transformReply`); batches map their replies themselves. */
+  #sendPrepared(prepared: PreparedCommand, protocol?: 2 | 3): Promise<unknown> {
     const connection = this.#connection;
     if (connection === undefined || this.#state !== READY) return Promise.reject(this.#notReady(prepared.name));
-    const command = new PromiseCommand(prepared.name, prepared.args, prepared.buffers);
+    const command = new RespEngineCommand(prepared, protocol);
     connection.send(command);
     this.#armWatchdog(connection);
-    return command.promise.catch((error: unknown) => {
-      // Closed before it was written: it did not run, like ioredis's unwritable stream.
-      if (error instanceof ClosedError) throw unsentLoss(`${prepared.name} was not sent: ${error.message}`, error);
-      throw classifyError(error, prepared.name);
-    });
+    return command.promise;
   }
 
   #notReady(name: string): ConnectionLostError {
