@@ -3,16 +3,12 @@ import type { Conversations } from '../repositories/conversations.js';
 import { CONVERSATION_ID, messageSchema } from '../repositories/conversations.js';
 import type { RepositoryDependency } from '../repositories/dependency.js';
 import type { EventStreams } from '../sse.js';
-import { sendSchemaIssues } from './repository-errors.js';
+import { badRequest, sendSchemaIssues } from './repository-errors.js';
 
 /** A stream entry id as Redis gives it, `<ms>-<seq>`. */
 const ENTRY_ID = /^\d{1,20}-\d{1,20}$/;
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1000;
-
-function badRequest(message: string): { error: { code: string; message: string } } {
-  return { error: { code: 'BAD_REQUEST', message } };
-}
 
 interface MessagesQuery {
   after?: string;

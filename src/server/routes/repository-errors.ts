@@ -11,6 +11,11 @@ function issuePath(issue: ValidationIssue): string {
   return (issue.path ?? []).map((part) => String(typeof part === 'object' ? part.key : part)).join('.');
 }
 
+/** The 400 body for a malformed path or query parameter. */
+export function badRequest(message: string): { error: { code: 'BAD_REQUEST'; message: string } } {
+  return { error: { code: 'BAD_REQUEST', message } };
+}
+
 /** Answers 400 with what a schema refused in the request (the caller's own input, so safe to echo). */
 export function sendSchemaIssues(reply: FastifyReply, issues: readonly ValidationIssue[]): FastifyReply {
   const body: IssueBody[] = issues.map((issue) => ({ path: issuePath(issue), message: issue.message }));

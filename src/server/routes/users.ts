@@ -1,14 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { RepositoryDependency } from '../repositories/dependency.js';
 import { newUserSchema, userPatchSchema, type Users } from '../repositories/users.js';
-import { sendRepositoryError, sendSchemaIssues } from './repository-errors.js';
+import { badRequest, sendRepositoryError, sendSchemaIssues } from './repository-errors.js';
 
 /** A record id `create()` made: 26 characters of Crockford base32. */
 const USER_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-
-function badRequest(message: string): { error: { code: string; message: string } } {
-  return { error: { code: 'BAD_REQUEST', message } };
-}
 
 /**
  * `POST /api/users` `{ name, email }` (201 with the user and its id),
