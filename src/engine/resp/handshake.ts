@@ -1,5 +1,6 @@
 import { AuthError, type RedisKitError } from '../../errors.js';
 import type { CommandArg } from './encode-command.js';
+import { waitUntilLoaded } from './ready-check.js';
 
 /** What the handshake needs to know; credentials are read once and not kept. */
 export interface HandshakeOptions {
@@ -20,7 +21,8 @@ const NO_HELLO = /NOPROTO|unknown command/i;
  * Brings a fresh connection to a usable state and resolves with the protocol
  * it speaks: `HELLO 3 [AUTH user pass] [SETNAME name]` in one round trip;
  * when the server has no RESP3, RESP2's `AUTH`, `CLIENT SETNAME`; then
- * `SELECT db` when not 0. Rejects with the typed error of the first command
+ * `SELECT db` when not 0; then waits while the server is still loading its
+ * dataset (see {@link waitUntilLoaded}). Rejects with the typed error of the first command
  * refused (AuthError for credentials), whose message is the server's, never
  * the arguments.
  */
@@ -47,6 +49,7 @@ export async function handshake(send: HandshakeSend, options: HandshakeOptions):
     if (options.name !== undefined) await send('CLIENT', ['SETNAME', options.name]);
   }
   if (options.db !== 0) await send('SELECT', [options.db]);
+  await waitUntilLoaded(send);
   return protocol;
 }
 
