@@ -147,17 +147,9 @@ export class PubSub extends Lifecycle<PubSubEvents> {
     // reply must find its handler, and a reconnect meanwhile must include it.
     this.#hub.registry.add(subscription);
     this.#subscriptions.add(subscription);
-    try {
-      await this.#hub.transport.subscribe(normalized.channels, normalized.patterns, this.#options.subscribeTimeoutMs);
-    } catch (error) {
-      await subscription.unsubscribe();
-      throw error;
-    }
-    if (this.closed) {
-      subscription.deactivate();
-      throw new ClosedError('the pub/sub was closed before the subscription was confirmed');
-    }
-    return subscription;
+    return this.#confirmed(subscription, () =>
+      this.#hub.transport.subscribe(normalized.channels, normalized.patterns, this.#options.subscribeTimeoutMs),
+    );
   }
 
   /**
@@ -186,8 +178,17 @@ export class PubSub extends Lifecycle<PubSubEvents> {
     const shards = this.#hub.shards;
     shards.registry.add(subscription);
     this.#shardSubscriptions.add(subscription);
+    return this.#confirmed(subscription, () => shards.transport.subscribe(normalized.channels, this.#options.subscribeTimeoutMs));
+  }
+
+  /**
+   * Sends a registered subscription's (S)SUBSCRIBE and hands it out once the
+   * server confirmed it: a refusal unregisters it again, and a close meanwhile
+   * wins over the confirmation.
+   */
+  async #confirmed(subscription: HandlerSubscription, send: () => Promise<unknown>): Promise<Subscription> {
     try {
-      await shards.transport.subscribe(normalized.channels, this.#options.subscribeTimeoutMs);
+      await send();
     } catch (error) {
       await subscription.unsubscribe();
       throw error;
