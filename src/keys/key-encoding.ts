@@ -123,6 +123,24 @@ function malformed(at: number, what: string): InvalidArgumentError {
   return new InvalidArgumentError(`not an encoded key part: ${what} at offset ${at}`);
 }
 
+/**
+ * The id a key part stands for when `encodeKeyPart` could have written it,
+ * else undefined: an empty part, a malformed escape, or a non-canonical
+ * spelling (e.g. a raw `:`, which encoded ids never hold) belong to another
+ * writer sharing the prefix. For the scans that map keys back to ids.
+ */
+export function canonicalKeyPartId(part: string): string | undefined {
+  if (part === '') return undefined;
+  let id: string;
+  try {
+    id = decodeKeyPart(part);
+  } catch {
+    // Malformed percent-escapes: no encoder wrote this.
+    return undefined;
+  }
+  return encodeKeyPart(id) === part ? id : undefined;
+}
+
 /** Escapes a literal for use inside a SCAN MATCH / KEYS pattern. */
 export function escapeGlob(literal: string): string {
   return literal.replace(/[*?[\]\\]/g, (char) => `\\${char}`);

@@ -5,7 +5,7 @@ import { Availability } from '../fallback/availability.js';
 import { FallbackPolicy } from '../fallback/fallback-policy.js';
 import { callSafely } from '../lifecycle/call-safely.js';
 import { Lifecycle } from '../lifecycle/lifecycle.js';
-import { decodeKeyPart, encodeKeyPart } from '../keys/key-encoding.js';
+import { canonicalKeyPartId, encodeKeyPart } from '../keys/key-encoding.js';
 import type { SessionBackend } from './backend.js';
 import { decodeSession, encodeSession } from './codec.js';
 import { MemorySessionBackend } from './memory-backend.js';
@@ -194,7 +194,7 @@ export class SessionStore<Data extends SessionData = SessionData> extends Lifecy
     for await (const keys of backend.scan(this.prefix)) {
       const ours: [string, string][] = [];
       for (const key of keys) {
-        const id = idOf(key.slice(this.prefix.length));
+        const id = canonicalKeyPartId(key.slice(this.prefix.length));
         if (id !== undefined) ours.push([key, id]);
       }
       if (ours.length > 0) yield ours;
@@ -226,20 +226,6 @@ export class SessionStore<Data extends SessionData = SessionData> extends Lifecy
     // A throwing logger must not fail the session operation.
     callSafely(() => this.#options.onFallback(error));
   }
-}
-
-/** The id a namespace-relative key part stands for, or undefined when encodeKeyPart could not have produced it. */
-function idOf(part: string): string | undefined {
-  if (part === '') return undefined;
-  let id: string;
-  try {
-    id = decodeKeyPart(part);
-  } catch {
-    // Malformed percent-escapes: another writer's key under a prefix that starts like ours.
-    return undefined;
-  }
-  // Only a canonical encoding is ours: `sess:admin:x` (another store's key) holds ':', which encoded ids never do.
-  return encodeKeyPart(id) === part ? id : undefined;
 }
 
 function isUsableId(id: unknown): id is string {

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionLostError, type CreateRedisOptions, createRedis, EngineError, type RedisKit, RedisKitError } from '../../src/index.js';
 import { type RespValue, waitFor } from '../helpers/index.js';
+import { fastFailover } from '../helpers/failover-load.js';
 import { type ClusterLab, labSkipReason, replyText, type SentinelLab, startCluster, startSentinel } from '../helpers/redis-lab.js';
 
 /**
@@ -17,15 +18,7 @@ const PREFIX = 'topo:';
 const FAILOVER_BOUND_MS = 20_000;
 
 /** Short timeouts and reconnect delays, so a failover shows up as quick typed errors. */
-const fast = {
-  env: {},
-  connectTimeoutMs: 1000,
-  socketTimeoutMs: 2000,
-  commandTimeoutMs: 1000,
-  acquireTimeoutMs: 2000,
-  retryMaxDelayMs: 200,
-  breakerProbeIntervalMs: 200,
-} satisfies CreateRedisOptions;
+const fast = fastFailover;
 
 /**
  * Runs `op` until it succeeds, for at most `boundMs`. Every failure meanwhile must be a typed

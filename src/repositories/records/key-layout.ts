@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../../errors.js';
-import { decodeKeyPart, encodeKeyPart } from '../../keys/key-encoding.js';
+import { canonicalKeyPartId, encodeKeyPart } from '../../keys/key-encoding.js';
 
 /** Longest id accepted: generated ids have 26 characters; anything far longer is not an id. */
 const MAX_ID_LENGTH = 512;
@@ -38,16 +38,7 @@ export class KeyLayout {
   /** The id a record key stands for; undefined for a key no id could have produced (another writer's). */
   idOf(key: string): string | undefined {
     if (!key.startsWith(this.records)) return undefined;
-    const part = key.slice(this.records.length);
-    if (part === '') return undefined;
-    let id: string;
-    try {
-      id = decodeKeyPart(part);
-    } catch {
-      // Malformed percent-escapes: not written by a repository.
-      return undefined;
-    }
-    return encodeKeyPart(id) === part ? id : undefined;
+    return canonicalKeyPartId(key.slice(this.records.length));
   }
 }
 
