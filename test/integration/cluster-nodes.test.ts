@@ -25,6 +25,21 @@ describe('per-node pools and pub/sub on Redis Cluster (redis-lab)', { skip }, ()
   let lab: ClusterLab;
   before(async () => {
     lab = await startCluster({ nodeTimeoutMs: 6000 });
+    // The lab reports ready once slots are covered; on a loaded machine a replica's CLUSTER REPLICATE may
+    // not have reached every node's view yet (it shows as an empty primary). These tests need 3 + 3.
+    const probe = createRedis({ ...fast, mode: 'cluster', clusterNodes: lab.nodes });
+    try {
+      await waitFor(
+        async () => {
+          const topology = (await probe.health({ deep: true, timeoutMs: 5000 })).checks.clusterTopology;
+          const nodes = topology?.nodes ?? [];
+          return topology?.primariesWithoutReplica?.length === 0 && nodes.filter((node) => node.role === 'replica').length === 3;
+        },
+        { timeoutMs: 30_000, intervalMs: 250, what: 'every master to have its replica' },
+      );
+    } finally {
+      await probe.close();
+    }
   });
   after(async () => {
     await lab?.down();
