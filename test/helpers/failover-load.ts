@@ -35,6 +35,21 @@ export interface WriteLoadOptions {
   deadlineMs: number;
   /** Pause of a caller between two writes, ms (keeps 50 callers from saturating a shared machine). Default 5. */
   pauseMs?: number;
+  /**
+   * How much longer than `durationMs` the callers go on while writes still fail, ms: on a loaded
+   * machine a failover can take longer than the load, and the drill is about whether the client
+   * recovers by itself, not how fast the lab fails over. Default 0.
+   */
+  graceMs?: number;
+}
+
+/** What happened in one second of a load, counted from the fault. */
+export interface LoadSecond {
+  /** Seconds since the fault (negative before it). */
+  s: number;
+  ok: number;
+  /** Failed writes by error code. */
+  failed: Record<string, number>;
 }
 
 export interface WriteLoadResult {
@@ -54,6 +69,8 @@ export interface WriteLoadResult {
   maxLatencyMs: number;
   /** How long the load ran, ms. */
   durationMs: number;
+  /** Outcomes per second from one second before the fault on, so a failed drill says how it went. */
+  timeline: LoadSecond[];
 }
 
 /**
@@ -75,12 +92,27 @@ export async function runWriteLoad(
   let firstFailureAt: number | undefined;
   let lastFailureEnd = Number.NEGATIVE_INFINITY;
   const okEnds: number[] = [];
+  let lastOkEnd = Number.NEGATIVE_INFINITY;
+  const timeline = new Map<number, LoadSecond>();
+  const second = (end: number): LoadSecond | undefined => {
+    if (!Number.isFinite(faultAt) || end < faultAt - 1000) return undefined;
+    const s = Math.floor((end - faultAt) / 1000);
+    let entry = timeline.get(s);
+    if (entry === undefined) {
+      entry = { s, ok: 0, failed: {} };
+      timeline.set(s, entry);
+    }
+    return entry;
+  };
   const started = performance.now();
   const stopAt = started + options.durationMs;
+  const graceStopAt = stopAt + (options.graceMs ?? 0);
+  // Past the nominal end only while the latest outcome is still a failure.
+  const goOn = (now: number) => now < stopAt || (now < graceStopAt && lastFailureEnd >= lastOkEnd);
 
   const caller = async (key: string): Promise<void> => {
     const mine = acked.get(key) ?? [];
-    for (let value = 1; performance.now() < stopAt; value++) {
+    for (let value = 1; goOn(performance.now()); value++) {
       const begin = performance.now();
       let failed = false;
       try {
@@ -89,6 +121,9 @@ export async function runWriteLoad(
         okCount++;
       } catch (error) {
         failed = true;
+        const code = error instanceof RedisKitError ? error.code : 'untyped';
+        const entry = second(performance.now());
+        if (entry !== undefined) entry.failed[code] = (entry.failed[code] ?? 0) + 1;
         if (error instanceof RedisKitError) errors[error.code] = (errors[error.code] ?? 0) + 1;
         else {
           errors.untyped = (errors.untyped ?? 0) + 1;
@@ -104,6 +139,9 @@ export async function runWriteLoad(
         lastFailureEnd = Math.max(lastFailureEnd, end);
         await sleep(20);
       } else {
+        lastOkEnd = Math.max(lastOkEnd, end);
+        const entry = second(end);
+        if (entry !== undefined) entry.ok++;
         if (end >= faultAt) okEnds.push(end);
         await sleep(pauseMs);
       }
@@ -120,6 +158,7 @@ export async function runWriteLoad(
     }
   })();
   await Promise.all([...options.keys.map(caller), faults]);
+  const ranMs = performance.now() - started;
 
   const recoveredAt = okEnds.find((end) => end > lastFailureEnd);
   const recoverS =
@@ -133,7 +172,8 @@ export async function runWriteLoad(
     recoverS,
     firstFailureS: firstFailureAt === undefined ? undefined : round2((firstFailureAt - faultAt) / 1000),
     maxLatencyMs: Math.round(maxLatencyMs),
-    durationMs: options.durationMs,
+    durationMs: ranMs,
+    timeline: [...timeline.values()].sort((a, b) => a.s - b.s),
   };
 }
 
