@@ -39,6 +39,12 @@ export class SubscriberConnection {
   /** Why the last connection attempt failed, for callers that time out waiting. */
   #connectError: RedisKitError | undefined;
   #closed = false;
+  /**
+   * The current connection was announced (`create`) and not yet reported
+   * destroyed: each connection gets one `destroy`, whether it broke or was
+   * closed, never both.
+   */
+  #announced = false;
 
   constructor(options: SubscriberConnectionOptions) {
     this.#options = options;
@@ -72,16 +78,20 @@ export class SubscriberConnection {
     const onReady = (): void => {
       this.#reconnect.reset();
       this.#connectError = undefined;
+      this.#announced = true;
       if (diagnostics.connectionCreate.hasSubscribers) diagnostics.connectionCreate.publish({ role: 'subscriber', id: engine.id });
       this.#startPing(engine);
       this.#options.onReady(engine);
     };
     const onLost = (error: RedisKitError): void => {
       clearInterval(this.#ping);
-      if (diagnostics.connectionDestroy.hasSubscribers) {
+      // Lost after close() began: that close was the report.
+      if (this.#closed) return;
+      if (this.#announced && diagnostics.connectionDestroy.hasSubscribers) {
         diagnostics.connectionDestroy.publish({ role: 'subscriber', id: engine.id, reason: 'broken', error });
       }
-      if (!this.#closed) this.#options.onLost(error);
+      this.#announced = false;
+      this.#options.onLost(error);
     };
     const onFailed = (error: RedisKitError): void => {
       this.#connectError = error;
@@ -124,9 +134,10 @@ export class SubscriberConnection {
     clearTimeout(this.#respawn);
     clearInterval(this.#ping);
     const engine = this.#engine;
-    if (engine !== undefined && diagnostics.connectionDestroy.hasSubscribers) {
+    if (engine !== undefined && this.#announced && diagnostics.connectionDestroy.hasSubscribers) {
       diagnostics.connectionDestroy.publish({ role: 'subscriber', id: engine.id, reason: 'close' });
     }
+    this.#announced = false;
     return engine;
   }
 

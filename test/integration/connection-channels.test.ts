@@ -71,6 +71,9 @@ describe('connection channels: every connection is published, the invalidation o
       assert.equal(of('lane', 'destroy', 'close').length, 2, 'each lane reported closed once');
       assert.equal(of('lane', 'destroy', 'broken').length, 0, 'a graceful close is not reported as broken');
       assert.equal(of('invalidation', 'destroy').length, 2, 'one broken, one close: nothing twice');
+      assert.equal(of('subscriber', 'destroy', 'broken').length, 1, 'the killed subscriber reported broken once');
+      assert.equal(of('subscriber', 'destroy', 'close').length, 1, 'the subscriber reported closed once');
+      assert.equal(of('subscriber', 'destroy').length, 2, 'a closing subscriber is not also reported broken');
     } finally {
       // After a failed assertion too: an open client would keep the file running until the test timeout.
       redis.destroy();
