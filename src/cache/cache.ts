@@ -267,9 +267,10 @@ export class Cache<V = unknown> extends Lifecycle<CacheEvents> {
 
   /**
    * Lets background refreshes finish, then stops following the client and
-   * leaves the near-cache's invalidation connection (closed when no
-   * near-cache uses it). Later calls fail with `ClosedError`; `stats()` still
-   * answers. The client itself stays open.
+   * leaves the near-cache's invalidations (when no near-cache is left, the
+   * invalidation connection closes, or the lanes turn tracking off). Later
+   * calls fail with `ClosedError`; `stats()` still answers. The client
+   * itself stays open.
    */
   protected async onClose(): Promise<void> {
     await this.#loader.drain();

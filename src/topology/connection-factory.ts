@@ -18,7 +18,8 @@ type SeamRole = 'lane' | 'lease';
  * Which engine: lanes and leases are on redis-kit's own RESP engine when
  * `engine: 'resp'` and the mode is standalone; everything else (Cluster,
  * Sentinel, the subscriber, the invalidation connection, which need
- * ioredis's pub/sub delivery) is on ioredis.
+ * ioredis's pub/sub delivery) is on ioredis. (On the own engine's lanes the
+ * near-cache needs no invalidation connection: see {@link respLanes}.)
  */
 export class ConnectionFactory {
   readonly #config: ResolvedConfig;
