@@ -171,6 +171,18 @@ describe('cache: near-cache invalidations as RESP3 pushes on the lanes', () => {
     });
   });
 
+  it('closing the client ends the near-cache (not live, nothing served) with no connection left behind', async () => {
+    const redis = kitFor(server, onLanes);
+    const cache = createCache<unknown>(redis, { namespace: 'end', nearCache: {} });
+    await live(cache);
+    await other.set('end:k', '1');
+    await nearCached(cache, 'k', 1);
+    await redis.close();
+    assert.equal(cache.stats().nearCache.live, false);
+    assert.equal(cache.stats().nearCache.entries, 0);
+    await waitFor(async () => (await clientLines(server, 'lane')).length === 0, { what: 'the lanes to close' });
+  });
+
   it('an invalidation parsed after the reply but before the read stores its value: the value is not kept', async () => {
     await using proxy = await startHoldProxy({ host: server.host, port: server.port });
     // One lane, no heartbeat PINGs in the way of the held bytes.
