@@ -26,6 +26,8 @@ export interface CacheCoreParts<V> {
   store: RedisStore;
   router: FallbackRouter;
   near: NearCache<V> | undefined;
+  /** The near-cache's invalidations come on the lanes (OPTIN tracking): reads it may keep ask for tracking. */
+  trackedReads: boolean;
   /** Whether an operation Redis cannot serve is answered from memory (`fallback: 'memory'`). */
   fallback: boolean;
   onError: ((error: Error) => void) | undefined;
@@ -49,8 +51,10 @@ export class CacheCore<V> {
   /** Redis, else memory for this call (when the cache has a fallback), counted either way. */
   readonly policy: FallbackPolicy;
   readonly #onError: ((error: Error) => void) | undefined;
+  readonly #trackedReads: boolean;
 
   constructor(parts: CacheCoreParts<V>) {
+    this.#trackedReads = parts.trackedReads;
     this.layout = parts.layout;
     this.codec = parts.codec;
     this.counters = parts.counters;
@@ -90,11 +94,17 @@ export class CacheCore<V> {
     if (this.router.useMemoryFor(key)) return this.#readMemory(key);
     const near = this.near;
     const ticket = near?.begin(key);
+    // Only a read that may be kept (begun while live) asks the server to track its key.
+    const tracked = this.#trackedReads && ticket !== undefined && ticket.epoch >= 0;
     const outcome = await this.policy.run(
-      async (): Promise<{ entry: StoredEntry | undefined } | 'malformed'> => {
+      async (): Promise<{ entry: StoredEntry | undefined; keep: boolean } | 'malformed'> => {
         try {
+          if (tracked) {
+            const read = await this.store.readTracked(key);
+            return { entry: read.entry, keep: read.tracked };
+          }
           // With a near-cache the TTL is always read: a kept entry must not outlive the key.
-          return { entry: await this.store.read(key, withTtl || near !== undefined) };
+          return { entry: await this.store.read(key, withTtl || near !== undefined), keep: true };
         } catch (error) {
           if (ticket !== undefined) near?.finish(ticket);
           if (!(error instanceof WrongTypeError)) throw error;
@@ -113,7 +123,7 @@ export class CacheCore<V> {
       if (ticket !== undefined) near?.finish(ticket);
       return undefined;
     }
-    if (ticket !== undefined) near?.finish(ticket, { value, remainingMs: entry.remainingMs });
+    if (ticket !== undefined) near?.finish(ticket, outcome.keep ? { value, remainingMs: entry.remainingMs } : undefined);
     return { value, remainingMs: entry.remainingMs, source: 'redis' };
   }
 

@@ -60,6 +60,7 @@ export class Cache<V = unknown> extends Lifecycle<CacheEvents> {
   readonly #loader: WrapLoader<V>;
   readonly #near: NearCache<V> | undefined;
   readonly #leaveHub: (() => void) | undefined;
+  readonly #nearTransport: 'lanes' | 'invalidation-connection' | undefined;
   readonly #unregister: () => void;
 
   constructor(redis: RedisClient, options: CacheOptions<V> = {}) {
@@ -85,8 +86,11 @@ export class Cache<V = unknown> extends Lifecycle<CacheEvents> {
     });
     router.on('fallback', (error) => this.#emitSafely('fallback', error));
     router.on('recovered', () => this.#emitSafely('recovered'));
+    let trackedReads = false;
     if (nearOptions !== undefined) {
       const hub = nearCacheHub(redis);
+      trackedReads = hub.transport === 'lanes';
+      this.#nearTransport = hub.transport;
       this.#near = new NearCache<V>({
         maxEntries: nearOptions.maxEntries,
         ttlMs: nearOptions.ttlMs,
@@ -109,6 +113,7 @@ export class Cache<V = unknown> extends Lifecycle<CacheEvents> {
       store,
       router,
       near: this.#near,
+      trackedReads,
       fallback: resolved.fallback === 'memory',
       onError: resolved.onError,
     });
@@ -251,15 +256,21 @@ export class Cache<V = unknown> extends Lifecycle<CacheEvents> {
     return core.counters.snapshot({
       usingFallback: core.router.active,
       memory: { entries: core.memory.size, bytes: core.memory.bytes },
-      nearCache: { enabled: this.#near !== undefined, live: this.#near?.live ?? false, entries: this.#near?.size ?? 0 },
+      nearCache: {
+        enabled: this.#near !== undefined,
+        live: this.#near?.live ?? false,
+        entries: this.#near?.size ?? 0,
+        transport: this.#nearTransport ?? 'none',
+      },
     });
   }
 
   /**
    * Lets background refreshes finish, then stops following the client and
-   * leaves the near-cache's invalidation connection (closed when no
-   * near-cache uses it). Later calls fail with `ClosedError`; `stats()` still
-   * answers. The client itself stays open.
+   * leaves the near-cache's invalidations (when no near-cache is left, the
+   * invalidation connection closes, or the lanes turn tracking off). Later
+   * calls fail with `ClosedError`; `stats()` still answers. The client
+   * itself stays open.
    */
   protected async onClose(): Promise<void> {
     await this.#loader.drain();

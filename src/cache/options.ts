@@ -23,13 +23,14 @@ export interface NearCacheOptions {
    */
   ttlMs?: number;
   /**
-   * How often the invalidation connection is PINGed, in ms. Integer 100 to
-   * 60,000. Default 1000. If a PING is still unanswered at the next beat, the
-   * connection is presumed cut (a silent network partition sends no FIN):
+   * How often the connections that carry invalidations are PINGed (the
+   * invalidation connection, or each tracking lane on the own engine), in ms.
+   * Integer 100 to 60,000. Default 1000. If a PING is still unanswered at the
+   * next beat, the connection is presumed cut (a silent network partition sends no FIN):
    * the near-cache is flushed and bypassed until the answer arrives. So this
    * bounds how long a write by another process can go unnoticed when the
    * network, rather than the server, fails. All caches of one client share
-   * one connection; the smallest value asked for wins.
+   * those connections; the smallest value asked for wins.
    */
   heartbeatMs?: number;
 }

@@ -1,5 +1,7 @@
 import type { RedisClient } from '../client/client.js';
+import { kLaneBatch } from '../client/internal.js';
 import { Script } from '../commands/script.js';
+import { ConnectionLostError } from '../errors.js';
 import type { StoredData, StoredEntry } from './memory-store.js';
 
 /** Deletes the lock only if it still holds our token: a lock that expired and was taken by another process is not ours to delete. */
@@ -46,6 +48,37 @@ export class RedisStore {
     if (data === null) return undefined;
     // -1: no TTL. -2: the key went away between the two commands; treat it as expiring now.
     return { data, remainingMs: pttl === -1 ? Number.POSITIVE_INFINITY : Math.max(0, pttl) };
+  }
+
+  /**
+   * A read the near-cache may keep, on lanes that track in OPTIN mode:
+   * `CLIENT CACHING YES`, GET, PTTL written together on one lane, so the
+   * server tracks this key for that connection and nothing else slips in
+   * between. `tracked` is false when the server did not take CLIENT CACHING
+   * (tracking not on there): the value is then returned but not kept.
+   */
+  async readTracked(key: string): Promise<{ entry: StoredEntry | undefined; tracked: boolean }> {
+    let replies: Awaited<ReturnType<RedisClient[typeof kLaneBatch]>>;
+    try {
+      replies = await this.#redis[kLaneBatch]([
+        ['client', 'caching', 'yes'],
+        [this.#binary ? 'getBuffer' : 'get', key],
+        ['pttl', key],
+      ]);
+    } catch (error) {
+      // Lost after it was written: a batch with CLIENT in it is not resent, a plain read is (and is not kept).
+      if (!(error instanceof ConnectionLostError)) throw error;
+      return { entry: await this.read(key, true), tracked: false };
+    }
+    const [caching, get, pttl] = replies ?? [];
+    if (get === undefined || pttl === undefined) throw new ConnectionLostError(`the tracked read of ${key} got no reply`);
+    if (get[0] !== null) throw get[0];
+    if (pttl[0] !== null) throw pttl[0];
+    const data = get[1] as StoredData | null;
+    const remaining = pttl[1] as number;
+    const tracked = caching !== undefined && caching[0] === null;
+    if (data === null) return { entry: undefined, tracked };
+    return { entry: { data, remainingMs: remaining === -1 ? Number.POSITIVE_INFINITY : Math.max(0, remaining) }, tracked };
   }
 
   async write(key: string, data: StoredData, ttlMs: number): Promise<void> {

@@ -36,8 +36,14 @@ export interface CacheStats {
   usingFallback: boolean;
   /** Entries and bytes in the memory store. */
   memory: { entries: number; bytes: number };
-  /** The near-cache: whether it is on, serving (`live`: tracking established), and its size. */
-  nearCache: { enabled: boolean; live: boolean; entries: number };
+  /**
+   * The near-cache: whether it is on, serving (`live`: tracking established),
+   * its size, and where its invalidations arrive: `'lanes'` (RESP3 pushes on
+   * the lanes that read the keys: the own engine, standalone),
+   * `'invalidation-connection'` (a RESP2 connection of its own per server:
+   * `engine: 'ioredis'`, Sentinel, Cluster), `'none'` (off).
+   */
+  nearCache: { enabled: boolean; live: boolean; entries: number; transport: 'lanes' | 'invalidation-connection' | 'none' };
 }
 
 /** The counters of {@link CacheStats}; the cache fills in the gauges. */

@@ -25,7 +25,7 @@ import { ClosedError, InvalidArgumentError, NotAllowedError, RedisKitError, Redi
 import { type HealthReport, checkHealth } from '../observability/health.js';
 import { serviceFacts } from '../observability/health-services.js';
 import { resolveLatencyThresholds } from '../observability/latency-class.js';
-import { kConnectionFactory, kOwnedResourceCount, kOwnResource, type OwnedResource } from './internal.js';
+import { kConnectionFactory, kLaneBatch, kOwnedResourceCount, kOwnResource, type OwnedResource } from './internal.js';
 import type { Lease, LeaseContext, LeasedConnection } from '../lease/leased-connection.js';
 import { runLease } from '../lease/run-lease.js';
 import { leaseTargetFor } from '../lease/lease-target.js';
@@ -289,6 +289,11 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     return this.#resources.size;
   }
 
+  /** @internal A pipeline on a lane, unchecked; see {@link kLaneBatch}. */
+  [kLaneBatch](commands: BatchCommand[]): Promise<BatchReplies | null> {
+    return this.#runBatch(commands, false, false);
+  }
+
   /** @internal The connection factory, for redis-kit's own services (subscriber, near-cache). */
   get [kConnectionFactory](): ConnectionFactory | undefined {
     return this.#factory;
@@ -384,10 +389,10 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     });
   }
 
-  #runBatch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
+  #runBatch(commands: BatchCommand[], atomic: boolean, check = true): Promise<BatchReplies | null> {
     const lanes = this.#lanes;
     if (lanes === undefined) return Promise.reject(this.#memoryModeError());
-    const refusal = laneBatchRefusal(commands);
+    const refusal = check ? laneBatchRefusal(commands) : undefined;
     if (refusal !== undefined) return Promise.reject(new NotAllowedError(refusal));
     if (this.closed) return Promise.reject(this.closedError());
     if (this.#state === 'idle') this.#start();

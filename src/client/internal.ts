@@ -26,3 +26,11 @@ export const kOwnResource: unique symbol = Symbol('redis-kit.ownResource');
 
 /** `client[kOwnedResourceCount]`: how many resources are registered now (tests: closing services leaves none behind). */
 export const kOwnedResourceCount: unique symbol = Symbol('redis-kit.ownedResourceCount');
+
+/**
+ * `client[kLaneBatch](commands)`: a pipeline on a lane without the lanes'
+ * refusal of connection-state commands. Only for a command whose state
+ * lasts exactly until the next one of the same batch (the near-cache's
+ * `CLIENT CACHING YES` before its GET), so nothing leaks into other callers' commands.
+ */
+export const kLaneBatch: unique symbol = Symbol('redis-kit.laneBatch');

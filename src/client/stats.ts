@@ -48,8 +48,9 @@ export interface ClientStats {
     /**
      * The most connections this client opens per node, every kind counted:
      * lanes + maxConnections + 1 subscriber (pub/sub) + 1 sharded subscriber
-     * (ssubscribe) + 1 invalidation connection (near-cache). Size the server's `maxclients` from it times
-     * the number of processes.
+     * (ssubscribe) + 1 invalidation connection (near-cache; none when its
+     * invalidations arrive on the own engine's lanes, counted anyway as an
+     * upper bound). Size the server's `maxclients` from it times the number of processes.
      *
      * On a cluster every lane and every lease is a cluster client with up to
      * one connection per node, and each of them briefly opens one more (a

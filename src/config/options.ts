@@ -98,8 +98,8 @@ export interface RedisKitOptions {
    * SELECT. Env `REDIS_MAX_CONNECTIONS`. Integer 5 to 200. Default 50.
    *
    * Pitfall: this is per client and per node. A client holds up to
-   * lanes + maxConnections + 1 subscriber + 1 invalidation (near-cache)
-   * connections to each node (`stats().connections.maxPerNode`); size the
+   * lanes + maxConnections + 1 subscriber + 1 invalidation (near-cache on
+   * ioredis lanes, Sentinel, Cluster) connections to each node (`stats().connections.maxPerNode`); size the
    * server's `maxclients` across every process.
    */
   maxConnections?: number;
@@ -168,8 +168,10 @@ export interface RedisKitOptions {
    * leases on ioredis connections, as before; kept for one release as the
    * way back should the own engine misbehave for you.
    * `'resp'` applies in standalone mode only: Cluster and Sentinel always run
-   * on ioredis, and so do the pub/sub subscriber and the near-cache's
-   * invalidation connection, whatever this says.
+   * on ioredis, and so does the pub/sub subscriber, whatever this says. On
+   * `'resp'` a near-cache gets its invalidations as RESP3 pushes on the lanes
+   * (no connection of its own); on ioredis lanes it keeps an invalidation
+   * connection (docs/cache.md, "Near-cache").
    *
    * Backpressure on `'resp'`: when a lane's socket holds more than 4 MiB not
    * yet sent (`socket.writableLength` plus the tick's encoded commands), the

@@ -28,6 +28,9 @@ export interface RespEngineOptions {
   socketTimeoutMs: number | undefined;
 }
 
+/** Sees each connection a {@link RespEngine} opens, before it connects. */
+export type ConnectionHook = (connection: RespConnection) => void;
+
 const IDLE = 0;
 const CONNECTING = 1;
 const READY = 2;
@@ -56,6 +59,7 @@ export class RespEngine extends EventEmitter<EngineEvents> implements EngineSeam
   #connecting: Promise<void> | undefined;
   #lastError: RedisKitError | undefined;
   #authError: AuthError | undefined;
+  #connectionHook: ConnectionHook | undefined;
 
   constructor(options: RespEngineOptions) {
     super();
@@ -120,6 +124,18 @@ export class RespEngine extends EventEmitter<EngineEvents> implements EngineSeam
     return unsentLoss(`${name} was not sent: the connection to ${this.#options.target} is not ready`);
   }
 
+  /**
+   * Near-cache tracking (src/engine/resp/lane-tracking.ts), apart from the
+   * send path: `hook` is shown every connection this engine opens from now
+   * on, before it connects (so it can add a handshake step with
+   * `beforeReady` and take its push frames with `onPush`); the current
+   * connection, if any, is returned for the hook's owner to bring up to date.
+   */
+  hookConnections(hook: ConnectionHook | undefined): RespConnection | undefined {
+    this.#connectionHook = hook;
+    return this.#connection;
+  }
+
   connect(timeoutMs: number, onTimeout: 'destroy' | 'retry' = 'destroy'): Promise<void> {
     if (this.#state === READY) return Promise.resolve();
     if (this.#state === ENDED || this.#closing) {
@@ -153,6 +169,7 @@ export class RespEngine extends EventEmitter<EngineEvents> implements EngineSeam
     this.#state = CONNECTING;
     const connection = new RespConnection(this.#options.connection);
     this.#connection = connection;
+    this.#connectionHook?.(connection);
     connection.on('close', (error) => this.#onClose(connection, error));
     connection.on('drain', () => {
       if (connection === this.#connection && this.#state === READY) this.emit('drain');

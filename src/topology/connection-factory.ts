@@ -3,6 +3,7 @@ import { describeTarget } from '../config/redact.js';
 import { Engine } from '../engine/engine.js';
 import type { EngineSeam } from '../engine/engine-seam.js';
 import { createEngineClient, type EngineClientOptions } from '../engine/ioredis-client.js';
+import type { RespEngine } from '../engine/resp-engine.js';
 import { createRespEngine } from '../engine/resp-engine-factory.js';
 import { Cluster, type Redis } from 'ioredis';
 import { ClusterClients } from './cluster-clients.js';
@@ -17,7 +18,8 @@ type SeamRole = 'lane' | 'lease';
  * Which engine: lanes and leases are on redis-kit's own RESP engine when
  * `engine: 'resp'` and the mode is standalone; everything else (Cluster,
  * Sentinel, the subscriber, the invalidation connection, which need
- * ioredis's pub/sub delivery) is on ioredis.
+ * ioredis's pub/sub delivery) is on ioredis. (On the own engine's lanes the
+ * near-cache needs no invalidation connection: see {@link respLanes}.)
  */
 export class ConnectionFactory {
   readonly #config: ResolvedConfig;
@@ -25,6 +27,7 @@ export class ConnectionFactory {
   readonly #cluster: ClusterClients | undefined;
   /** Where connections go, for messages: host:port and mode, never credentials. */
   readonly target: string;
+  readonly #respLanes: RespEngine[] = [];
 
   constructor(config: ResolvedConfig, tls?: EngineClientOptions['tls']) {
     this.#config = config;
@@ -45,8 +48,18 @@ export class ConnectionFactory {
 
   /** A lane or a lease: on the engine {@link seamEngine} names. */
   createSeam(role: SeamRole, retryStrategy: EngineClientOptions['retryStrategy']): EngineSeam {
-    if (this.seamEngine === 'resp') return createRespEngine(this.#config, { role, retryStrategy, tls: this.#tls }, this.target);
-    return this.create(role, retryStrategy);
+    if (this.seamEngine !== 'resp') return this.create(role, retryStrategy);
+    const engine = createRespEngine(this.#config, { role, retryStrategy, tls: this.#tls }, this.target);
+    if (role === 'lane') this.#respLanes.push(engine);
+    return engine;
+  }
+
+  /**
+   * The lanes made on the own engine (empty on ioredis): the near-cache turns
+   * tracking on over them and takes its invalidations from their push frames.
+   */
+  get respLanes(): readonly RespEngine[] {
+    return this.#respLanes;
   }
 
   /** A connection on ioredis (the subscriber and the invalidation connection need its pub/sub delivery). */

@@ -47,6 +47,13 @@ async function getCalls(server: RedisServer): Promise<number> {
   return Number((await server.command('INFO', 'commandstats')).match(/cmdstat_get:calls=(\d+)/)?.[1] ?? 0);
 }
 
+/**
+ * The invalidation connection (BCAST, RESP2) is the transport on ioredis lanes (and Sentinel, Cluster):
+ * the tests about it pin `engine: 'ioredis'`. On the own engine's lanes: cache-near-lanes.test.ts.
+ * The others run on whichever engine the suite runs on.
+ */
+const onConnection = { engine: 'ioredis' } as const;
+
 describe('cache: near-cache kept correct by client-side caching', () => {
   let server: RedisServer;
   let other: Redis;
@@ -60,9 +67,10 @@ describe('cache: near-cache kept correct by client-side caching', () => {
   });
 
   it('serves hot reads in-process, and never serves a value another client changed once the invalidation arrived', async () => {
-    await using redis = kitFor(server, { keyPrefix: 'app:' });
+    await using redis = kitFor(server, { ...onConnection, keyPrefix: 'app:' });
     const cache = createCache<unknown>(redis, { namespace: 'near', nearCache: { maxEntries: 100 } });
     await nearState(cache, true);
+    assert.equal(cache.stats().nearCache.transport, 'invalidation-connection');
     const [line] = await invalidationClients(server);
     assert.match(line ?? '', /flags=\S*t/, 'tracking is on');
     assert.match(line ?? '', /flags=\S*B/, 'in broadcast mode');
@@ -111,7 +119,7 @@ describe('cache: near-cache kept correct by client-side caching', () => {
   });
 
   it('when the invalidation connection drops: flushed first, bypassed until tracking is back, then correct', async () => {
-    await using redis = kitFor(server);
+    await using redis = kitFor(server, onConnection);
     const cache = createCache<unknown>(redis, { namespace: 'drop', nearCache: {} });
     await nearState(cache, true);
     await other.set('drop:k', '"v1"');
@@ -164,7 +172,7 @@ describe('cache: near-cache kept correct by client-side caching', () => {
   });
 
   it('caches of one client share one invalidation connection; each gets its own keys', async () => {
-    await using redis = kitFor(server);
+    await using redis = kitFor(server, onConnection);
     const a = createCache<unknown>(redis, { namespace: 'sa', nearCache: {} });
     const b = createCache<unknown>(redis, { namespace: 'sb', nearCache: {} });
     await Promise.all([
@@ -188,7 +196,7 @@ describe('cache: near-cache kept correct by client-side caching', () => {
   });
 
   it('the invalidation connection closes with the client', async () => {
-    const redis = kitFor(server);
+    const redis = kitFor(server, onConnection);
     const cache = createCache<unknown>(redis, { namespace: 'life', nearCache: {} });
     await nearState(cache, true);
     assert.equal((await invalidationClients(server)).length, 1);

@@ -2,10 +2,17 @@ import type { RedisClient } from '../../client/client.js';
 import { kConnectionFactory } from '../../client/internal.js';
 import type { ClusterClients } from '../../topology/cluster-clients.js';
 import { InvalidationHub, type InvalidationListener } from './invalidation-hub.js';
+import { LaneInvalidationHub } from './lane-invalidation-hub.js';
 
 /** What a near-cache needs from its hub, on one server or on a cluster. */
 export interface NearCacheHub {
   readonly live: boolean;
+  /**
+   * Where invalidations arrive: `'lanes'`, as RESP3 pushes on the lanes that
+   * read the keys (own engine, standalone); `'invalidation-connection'`, on
+   * a RESP2 connection of their own per server (ioredis, Sentinel, Cluster).
+   */
+  readonly transport: 'lanes' | 'invalidation-connection';
   register(prefix: string, listener: InvalidationListener, heartbeatMs: number): () => void;
 }
 
@@ -24,10 +31,19 @@ interface Registration {
 
 const hubs = new WeakMap<RedisClient, ClusterInvalidationHub>();
 
-/** The near-cache's hub of `redis`: one tracking connection, or on a cluster one per primary. */
+/**
+ * The near-cache's hub of `redis`: on the own engine's lanes (standalone,
+ * `engine: 'resp'`); else one tracking connection, on a cluster one per
+ * primary. The lanes of Sentinel, Cluster and `engine: 'ioredis'` are on
+ * ioredis, which drops RESP3 push frames, hence the connection of its own there.
+ */
 export function nearCacheHub(redis: RedisClient): NearCacheHub {
-  const cluster = redis[kConnectionFactory]?.cluster;
-  if (cluster === undefined) return InvalidationHub.of(redis);
+  const factory = redis[kConnectionFactory];
+  const cluster = factory?.cluster;
+  if (cluster === undefined) {
+    const lanes = factory?.respLanes ?? [];
+    return lanes.length > 0 ? LaneInvalidationHub.of(redis, lanes) : InvalidationHub.of(redis);
+  }
   let hub = hubs.get(redis);
   if (hub === undefined) {
     hub = new ClusterInvalidationHub(redis, cluster);
@@ -48,6 +64,7 @@ export function nearCacheHub(redis: RedisClient): NearCacheHub {
  * before a gap in any node's invalidations is served after it.
  */
 export class ClusterInvalidationHub implements NearCacheHub {
+  readonly transport = 'invalidation-connection';
   readonly #redis: RedisClient;
   readonly #cluster: ClusterClients;
   readonly #nodes = new Map<string, InvalidationHub>();

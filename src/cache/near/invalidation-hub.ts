@@ -5,18 +5,9 @@ import { Heartbeat } from './heartbeat.js';
 import { INVALIDATION_CHANNEL } from '../../engine/engine.js';
 import { type InvalidationConnection, openInvalidationConnection } from './invalidation-connection.js';
 import { ReconnectStrategy } from '../../pool/reconnect-strategy.js';
+import { type InvalidationListener, InvalidationRegistry } from './invalidation-registry.js';
 
-/** What a near-cache gets from the hub. */
-export interface InvalidationListener {
-  /** This key (without the client's key prefix) changed, expired or was evicted. */
-  invalidate(key: string): void;
-  /** Anything may have changed: the connection went down or came back, a heartbeat was missed, the server was flushed. */
-  reset(): void;
-  /** Whether invalidations are flowing (the near-cache may serve) changed. */
-  liveChanged(live: boolean): void;
-  /** Tracking could not be set up (e.g. an ACL without CLIENT): the near-cache stays bypassed. */
-  failed(error: unknown): void;
-}
+export type { InvalidationListener } from './invalidation-registry.js';
 
 /**
  * - `down`: no connection, or one without tracking yet;
@@ -42,9 +33,10 @@ const hubs = new WeakMap<RedisClient, InvalidationHub>();
  * invalidation stream is served after it.
  */
 export class InvalidationHub {
+  readonly transport = 'invalidation-connection';
   readonly #redis: RedisClient;
   readonly #keyPrefix: string;
-  readonly #registrations = new Map<string, { listeners: Set<InvalidationListener>; heartbeatMs: number[] }>();
+  readonly #registrations: InvalidationRegistry;
   #connection: InvalidationConnection | undefined;
   #state: HubState = 'down';
   #subscribed = false;
@@ -83,6 +75,7 @@ export class InvalidationHub {
     this.#redis = redis;
     this.#node = node;
     this.#keyPrefix = redis.options.keyPrefix;
+    this.#registrations = new InvalidationRegistry(this.#keyPrefix);
     this.#reconnect = new ReconnectStrategy({
       capMs: redis.options.retryMaxDelayMs,
       probeIntervalMs: redis.options.breakerProbeIntervalMs,
@@ -127,24 +120,15 @@ export class InvalidationHub {
     this.#unregister ??= this.#redis[kOwnResource]({ close: () => this.close(), destroy: () => this.destroy() });
     // A closing client closes what registers at once.
     if (this.#isClosed()) return () => undefined;
-    let registration = this.#registrations.get(prefix);
-    const isNewPrefix = registration === undefined;
-    if (registration === undefined) {
-      registration = { listeners: new Set(), heartbeatMs: [] };
-      this.#registrations.set(prefix, registration);
-    }
-    registration.listeners.add(listener);
-    registration.heartbeatMs.push(heartbeatMs);
+    const { isNewPrefix, remove } = this.#registrations.add(prefix, listener, heartbeatMs);
     this.#updateHeartbeat();
     if (this.#connection === undefined) this.#open();
     else if (isNewPrefix && this.#connection.engine.isReady) this.#scheduleSetup();
-    const entry = registration;
     return () => {
-      entry.listeners.delete(listener);
-      const index = entry.heartbeatMs.indexOf(heartbeatMs);
-      if (index !== -1) entry.heartbeatMs.splice(index, 1);
-      if (entry.listeners.size > 0) return;
-      this.#registrations.delete(prefix);
+      if (!remove().prefixGone) {
+        this.#updateHeartbeat();
+        return;
+      }
       if (this.#registrations.size === 0) {
         void this.#shutdown(false);
         this.#unregister?.();
@@ -188,7 +172,7 @@ export class InvalidationHub {
       this.#reopenLater();
     });
     connection.onInvalidate((keys) => {
-      if (current()) this.#dispatch(keys);
+      if (current()) this.#registrations.dispatch(keys);
     });
     engine.connect(config.connectTimeoutMs).catch((error: unknown) => {
       // 'connectFailed' / 'end' above already moved the hub to `down`; keep the reason.
@@ -232,7 +216,7 @@ export class InvalidationHub {
       }
       if (this.#registrations.size === 0) return;
       const id = await engine.send('client', ['ID']);
-      const prefixes = [...this.#registrations.keys()].flatMap((prefix) => ['PREFIX', this.#keyPrefix + prefix]);
+      const prefixes = [...this.#registrations.prefixes()].flatMap((prefix) => ['PREFIX', this.#keyPrefix + prefix]);
       await engine.send('client', ['TRACKING', 'ON', 'REDIRECT', id, 'BCAST', ...prefixes]);
       await engine.send('subscribe', [INVALIDATION_CHANNEL]);
       this.#subscribed = true;
@@ -244,7 +228,7 @@ export class InvalidationHub {
       this.#transition('down');
       // A connection problem brings a new 'ready' and a new setup. An error reply
       // (no CLIENT permission, a server without tracking) would repeat: report it.
-      if (engine.isReady) for (const listener of this.#listeners()) listener.failed(error);
+      if (engine.isReady) this.#registrations.failed(error);
       return;
     }
     if (generation !== this.#setupGeneration || this.#state !== 'establishing') return;
@@ -271,34 +255,11 @@ export class InvalidationHub {
     this.#state = to;
     // Flush first, on every change: whatever was cached before a gap in the
     // invalidation stream must not be served after it.
-    for (const listener of this.#listeners()) listener.reset();
-    if ((from === 'live') !== (to === 'live')) for (const listener of this.#listeners()) listener.liveChanged(to === 'live');
-  }
-
-  #dispatch(keys: string[] | null): void {
-    if (keys === null) {
-      for (const listener of this.#listeners()) listener.reset();
-      return;
-    }
-    const prefixLength = this.#keyPrefix.length;
-    for (const fullKey of keys) {
-      if (!fullKey.startsWith(this.#keyPrefix)) continue;
-      const key = prefixLength === 0 ? fullKey : fullKey.slice(prefixLength);
-      for (const [prefix, registration] of this.#registrations) {
-        if (!key.startsWith(prefix)) continue;
-        for (const listener of registration.listeners) listener.invalidate(key);
-      }
-    }
-  }
-
-  *#listeners(): Iterable<InvalidationListener> {
-    for (const registration of this.#registrations.values()) yield* registration.listeners;
+    this.#registrations.resetAll((from === 'live') !== (to === 'live') ? to === 'live' : undefined);
   }
 
   #updateHeartbeat(): void {
-    let smallest = Number.POSITIVE_INFINITY;
-    for (const registration of this.#registrations.values()) for (const ms of registration.heartbeatMs) smallest = Math.min(smallest, ms);
-    this.#heartbeat.setInterval(Number.isFinite(smallest) && this.#state !== 'closed' ? smallest : 0);
+    this.#heartbeat.setInterval(this.#state === 'closed' ? 0 : this.#registrations.heartbeatMs());
   }
 
   async #shutdown(force: boolean, final = false): Promise<void> {

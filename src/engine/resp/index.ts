@@ -16,5 +16,11 @@ export type { RespCommand } from './command-queue.js';
 export { type CommandArg, CommandWriter, encodeCommand } from './encode-command.js';
 export { PromiseCommand } from './promise-command.js';
 export { ReplyParser, type ReplySink } from './reply-parser.js';
-export { type PushListener, RespConnection, type RespConnectionEvents, type RespConnectionOptions } from './resp-connection.js';
+export {
+  type PushListener,
+  RespConnection,
+  type SetupStep,
+  type RespConnectionEvents,
+  type RespConnectionOptions,
+} from './resp-connection.js';
 export { RespErrorReply, RespProtocolError } from './resp-errors.js';

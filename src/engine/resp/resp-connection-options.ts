@@ -1,5 +1,6 @@
 import type tls from 'node:tls';
 import type { RedisKitError } from '../../errors.js';
+import type { CommandArg } from './encode-command.js';
 
 /** Options of {@link RespConnection}. */
 export interface RespConnectionOptions {
@@ -52,3 +53,9 @@ export interface RespConnectionEvents {
 
 /** A listener of RESP3 push frames (invalidations, pub/sub on RESP3); strings are Buffers. */
 export type PushListener = (frame: unknown[]) => void;
+
+/**
+ * A last handshake step (see `RespConnection.beforeReady`): `send` writes a
+ * command at once, ahead of anything held, and resolves with its reply.
+ */
+export type SetupStep = (send: (name: string, args: readonly CommandArg[]) => Promise<unknown>, protocol: 2 | 3) => Promise<void>;

@@ -9,11 +9,11 @@ import { type CommandArg, CommandWriter } from './encode-command.js';
 import { handshake } from './handshake.js';
 import { PromiseCommand } from './promise-command.js';
 import { ReplyParser, type ReplySink } from './reply-parser.js';
-import type { PushListener, RespConnectionEvents, RespConnectionOptions } from './resp-connection-options.js';
+import type { PushListener, RespConnectionEvents, RespConnectionOptions, SetupStep } from './resp-connection-options.js';
 import { RespProtocolError, type RespErrorReply } from './resp-errors.js';
 import { CONSUMED, MESSAGE, SETTLES_HEAD, SubscribeReplies } from './subscribe-replies.js';
 
-export type { PushListener, RespConnectionEvents, RespConnectionOptions } from './resp-connection-options.js';
+export type { PushListener, RespConnectionEvents, RespConnectionOptions, SetupStep } from './resp-connection-options.js';
 
 const CONNECTING = 0;
 const READY = 1;
@@ -61,6 +61,8 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
   #closeReason: RedisKitError | undefined;
   #pushListener: PushListener | undefined;
   readonly #subscribeReplies = new SubscribeReplies();
+  /** Run last in the handshake, before `ready` (see {@link beforeReady}). */
+  readonly #setupSteps: SetupStep[] = [];
 
   constructor(options: RespConnectionOptions) {
     super();
@@ -169,6 +171,19 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
   }
 
   /**
+   * Adds `step` to the end of this connection's handshake: it runs after
+   * HELLO/AUTH/SELECT and the loading wait, before anything held is written
+   * and before `ready`, with the protocol agreed. What a connection's owner
+   * needs on every connection before it carries commands goes here (the
+   * near-cache's `CLIENT TRACKING ON OPTIN`). A rejection fails the connect,
+   * so a step that may be refused without making the connection unusable
+   * catches its own refusal. Only before {@link connect}; ignored after.
+   */
+  beforeReady(step: SetupStep): void {
+    if (this.#state === CONNECTING && this.#connecting === undefined) this.#setupSteps.push(step);
+  }
+
+  /**
    * Graceful close: QUIT goes out after what was already sent, whose replies
    * still arrive; resolves when the socket has closed. New commands are refused.
    */
@@ -237,7 +252,9 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
       };
       // Credentials are used once: the connection keeps no copy.
       options.password = undefined;
-      this.#protocol = await handshake((name, args) => this.#sendNow(name, args), handshakeOptions);
+      const sendNow = (name: string, args: readonly CommandArg[]): Promise<unknown> => this.#sendNow(name, args);
+      this.#protocol = await handshake(sendNow, handshakeOptions);
+      for (const step of this.#setupSteps) await step(sendNow, this.#protocol);
     } catch (error) {
       // A timeout or a lost socket is the reason; the handshake command it failed is a consequence.
       const typed = this.#closeReason ?? classifyError(error, 'connect');
