@@ -58,8 +58,9 @@ describe('connection channels: every connection is published, the invalidation o
       // Both listening connections are in pub/sub mode on the server.
       await server.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
       // A wide bound: on a loaded machine the reconnect's backoff and handshake take a while.
-      await waitFor(() => of('invalidation', 'destroy', 'broken').length === 1 && of('invalidation', 'create').length === 2, {
-        what: 'the killed invalidation connection reported broken, then its reconnect',
+      const reconnected = (role: string) => of(role, 'destroy', 'broken').length === 1 && of(role, 'create').length === 2;
+      await waitFor(() => reconnected('invalidation') && reconnected('subscriber'), {
+        what: 'the killed invalidation and subscriber connections reported broken, then their reconnects',
         timeoutMs: 20_000,
       });
       const broken = of('invalidation', 'destroy', 'broken')[0];
