@@ -72,10 +72,18 @@ export async function scanPage(
   return { cursor: next, keys: keys.map((key) => unprefixed(prefix, key)) };
 }
 
-/** One step of {@link scanClusterPage}: the keys, the token to continue from (`'0'`: done), and whether the step started its node over. */
+/** One step of {@link scanClusterPage}. */
 export interface ClusterScanStep {
+  /** The token to continue from (`'0'`: every primary is done). */
   cursor: string;
   keys: string[];
+  /**
+   * The token that reads this same step again: the one given, or, where that
+   * did not name a node (`'0'`) or named one that no longer serves its slots,
+   * the node actually scanned. A caller that stops inside the step resumes
+   * from this one, never from a token that could mean another node.
+   */
+  step: string;
   /**
    * The token named a node that no longer serves its slots (a failover):
    * this step scanned the new owner from its start, so it is not the step
@@ -144,9 +152,11 @@ export async function scanClusterPage(
     config.commandTimeoutMs,
   )) as [string, string[]];
   const found = keys.map((key) => unprefixed(config.keyPrefix, key));
-  if (next !== '0') return { cursor: clusterToken(anchor, node.address, next), keys: found, restarted };
+  const step = clusterToken(anchor, node.address, cursor);
+  if (next !== '0') return { cursor: clusterToken(anchor, node.address, next), keys: found, step, restarted };
   const after = primaries.find((candidate) => (candidate.slots[0] as number) > anchor);
-  return { cursor: after === undefined ? '0' : clusterToken(after.slots[0] as number, after.address, '0'), keys: found, restarted };
+  const following = after === undefined ? '0' : clusterToken(after.slots[0] as number, after.address, '0');
+  return { cursor: following, keys: found, step, restarted };
 }
 
 function byAnchor(primaries: ClusterPrimary[]): ClusterPrimary[] {

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { ConfigError, createRedis, InvalidArgumentError, ValidationError } from '../../src/index.js';
 import { canonicalUnique, KeyLayout } from '../../src/repositories/records/key-layout.js';
-import { parseCursor } from '../../src/repositories/records/list-pages.js';
+import { keysPage, parseCursor } from '../../src/repositories/records/list-pages.js';
+import type { RecordBackend, ScanPage } from '../../src/repositories/records/record-backend.js';
 import { keySlot } from '../../src/topology/cluster-slot.js';
 import { resolveRepositoryOptions } from '../../src/repositories/records/record-options.js';
 import { SortableIdGenerator, sortableIdTime } from '../../src/repositories/records/sortable-id.js';
@@ -78,6 +79,26 @@ describe('repository parts', () => {
     for (const bad of ['', 'x', '1:a:b', '-1', '1:', '1.2', '1..3', '1.a:b.3', '1.a.b']) {
       assert.throws(() => parseCursor(bad), InvalidArgumentError, bad);
     }
+  });
+
+  it('a page that ends inside a step resumes from the step as read (on a Cluster: the node scanned), and a restarted step drops its position', async () => {
+    const calls: string[] = [];
+    let answer: (cursor: string) => ScanPage = () => ({ cursor: '0', keys: [] });
+    const backend = {
+      scan: async (_prefix: string, cursor: string) => {
+        calls.push(cursor);
+        return answer(cursor);
+      },
+    } satisfies Pick<RecordBackend, 'scan'>;
+    const isRecord = () => true;
+    answer = () => ({ cursor: '0.Qg.0', keys: ['p:c', 'p:a', 'p:b'], step: '0.QQ.0' });
+    const first = await keysPage(backend, 'p:', parseCursor(undefined), 2, isRecord);
+    assert.deepEqual(first, { keys: ['p:a', 'p:b'], next: '0.QQ.0:b' }, "'0' names no node: the cursor names the one scanned");
+    // Its node failed over: the new owner is scanned from its start, and 'after b' means nothing there.
+    answer = () => ({ cursor: '0', keys: ['p:z', 'p:a', 'p:c', 'p:b'], step: '0.Qw.0', restarted: true });
+    const second = await keysPage(backend, 'p:', parseCursor(first.next), 10, isRecord);
+    assert.deepEqual(second, { keys: ['p:a', 'p:b', 'p:c', 'p:z'], next: undefined });
+    assert.deepEqual(calls, ['0', '0.QQ.0']);
   });
 
   it('options: defaults, and every problem named at once', () => {

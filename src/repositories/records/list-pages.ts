@@ -32,7 +32,7 @@ export function parseCursor(cursor: string | undefined): Position {
  * the server rehashes mid-walk).
  */
 export async function keysPage(
-  backend: RecordBackend,
+  backend: Pick<RecordBackend, 'scan'>,
   prefix: string,
   position: Position,
   limit: number,
@@ -53,7 +53,8 @@ export async function keysPage(
     if (fresh.length > room) {
       keys.push(...fresh.slice(0, room));
       const last = keys[keys.length - 1] as string;
-      return { keys, next: `${scan}:${last.slice(prefix.length)}` };
+      // Resumed by reading this step again, so the cursor must name the step as read (on a Cluster: its node).
+      return { keys, next: `${step.step ?? scan}:${last.slice(prefix.length)}` };
     }
     keys.push(...fresh);
     after = undefined;

@@ -25,6 +25,12 @@ export interface Txn {
 export interface ScanPage {
   cursor: string;
   keys: string[];
+  /**
+   * The cursor that reads this same step again, when it is not the one
+   * given (on a Cluster, `'0'` names no node, and a token whose node failed
+   * over names the wrong one): a page that ends inside the step resumes from it.
+   */
+  step?: string;
   /** The cursor's step could not be read again (on a Cluster, its node failed over): this is a fresh start of it. */
   restarted?: boolean;
 }

@@ -198,7 +198,12 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
    * returned `cursor` to get the next page; it is undefined after the last.
    * Every record that exists for the whole walk is listed, once while the
    * keyspace is not rehashed meanwhile (SCAN may repeat a key then); records
-   * written or deleted during the walk may or may not be. Order: by id
+   * written or deleted during the walk may or may not be. On a Cluster the
+   * walk visits every primary in turn (the cursor names the node); when the
+   * node being walked fails over, its new owner is walked from its start, so
+   * records may repeat but none is missed, and until the slot map names the
+   * new owner the page rejects (`ClusterTopologyError`, `ConnectError` …):
+   * call again with the same cursor. Order: by id
    * within each SCAN step, not overall. Records that vanish between SCAN and
    * read, and invalid ones with `onInvalid: 'miss'`, are left out, so a page
    * may hold fewer than `limit` and still not be the last.
