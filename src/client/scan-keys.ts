@@ -95,11 +95,6 @@ export interface ClusterScanStep {
 /** `<anchor slot>.<node address, base64url>.<that node's SCAN cursor>`. */
 const CLUSTER_TOKEN = /^(\d+)\.([A-Za-z0-9_-]+)\.(\d+)$/;
 
-/** Whether `token` is one {@link scanClusterPage} could have returned (`'0'` included). */
-export function isClusterScanToken(token: string): boolean {
-  return token === '0' || CLUSTER_TOKEN.test(token);
-}
-
 /**
  * One SCAN step of a cluster, for callers that page across calls (a
  * repository's `list()`): like {@link scanPage}, but the token walks every
