@@ -304,7 +304,10 @@ export const serviceScenarios: readonly ServiceScenario[] = [
     async run(redis, context) {
       const report = await redis.health({ deep: true, timeoutMs: 3000 });
       assert.equal(report.checks.connectivity.status, 'pass', JSON.stringify(report.checks.connectivity));
-      assert.notEqual(report.status, 'unhealthy');
+      // Healthy, or degraded by nothing but latency: a loaded test machine can make PING look slow.
+      const warnings = report.warnings.filter((warning) => warning.check !== 'performance');
+      assert.deepEqual(warnings, [], 'no warning but latency');
+      assert.equal(report.status, report.warnings.length === 0 ? 'healthy' : 'degraded');
       if (context.mode === 'cluster') {
         assert.equal(report.checks.clusterTopology?.status, 'pass', JSON.stringify(report.warnings));
         assert.equal(report.checks.clusterTopology?.state, 'ok');

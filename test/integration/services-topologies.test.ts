@@ -72,16 +72,20 @@ describe('every service on Redis Cluster (redis-lab), configured by environment 
       REDIS_MODE: 'cluster',
       REDIS_CLUSTER_NODES: lab.nodes.map((node) => `${node.host}:${node.port}`).join(','),
     };
-    // The lab is ready once slots are covered; the health scenario also wants every master's replica attached.
-    await using probe = clientFrom(env);
+    // The lab is ready once slots are covered; the health scenario also wants every master's replica attached,
+    // in the view of every node (a deep report asks one node, and a replica's attach reaches the others' views
+    // over the cluster bus, later on a loaded machine).
     await waitFor(
       async () => {
-        const topology = (await probe.health({ deep: true, timeoutMs: 5000 })).checks.clusterTopology;
-        return (
-          topology?.primariesWithoutReplica?.length === 0 && (topology.nodes ?? []).filter((node) => node.role === 'replica').length === 3
-        );
+        for (const port of lab.nodePorts) {
+          const nodes = await lab.clusterNodes([port]);
+          const healthy = nodes.filter((node) => !node.flags.includes('fail') && !node.flags.includes('fail?'));
+          const masters = healthy.filter((node) => node.flags.includes('master') && node.slots.length > 0);
+          if (masters.length !== 3 || !masters.every((master) => healthy.some((node) => node.masterId === master.id))) return false;
+        }
+        return true;
       },
-      { timeoutMs: 30_000, intervalMs: 250, what: 'every master to have its replica' },
+      { timeoutMs: 30_000, intervalMs: 250, what: "every master's replica attached, in every node's view" },
     );
   });
   after(async () => {
