@@ -49,14 +49,18 @@ describe('the in-process log of memory://', () => {
   it('a waiting read wakes on an append, returns nothing at its block time, and rejects on abort', async () => {
     const log = new MemoryLogBackend();
     const controller = new AbortController();
-    await log.withReader(async (reader) => {
-      const waiting = reader.read('k', '0-0', 10, 10_000);
-      const id = await log.append('k', 'x', undefined, undefined);
-      assert.deepEqual(await waiting, [{ id, data: 'x' }]);
-      assert.deepEqual(await reader.read('k', id, 10, 20), [], 'nothing new within blockMs');
-      const aborted = reader.read('k', id, 10, 10_000);
-      controller.abort();
-      await assert.rejects(aborted, { code: 'ERR_REDIS_ABORTED' });
-    }, controller.signal);
+    await log.withReader(
+      'k',
+      async (reader) => {
+        const waiting = reader.read('k', '0-0', 10, 10_000);
+        const id = await log.append('k', 'x', undefined, undefined);
+        assert.deepEqual(await waiting, [{ id, data: 'x' }]);
+        assert.deepEqual(await reader.read('k', id, 10, 20), [], 'nothing new within blockMs');
+        const aborted = reader.read('k', id, 10, 10_000);
+        controller.abort();
+        await assert.rejects(aborted, { code: 'ERR_REDIS_ABORTED' });
+      },
+      controller.signal,
+    );
   });
 });

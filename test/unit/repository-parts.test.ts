@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { ConfigError, createRedis, InvalidArgumentError, ValidationError } from '../../src/index.js';
 import { canonicalUnique, KeyLayout } from '../../src/repositories/records/key-layout.js';
-import { parseCursor } from '../../src/repositories/records/list-pages.js';
+import { keysPage, parseCursor } from '../../src/repositories/records/list-pages.js';
+import type { RecordBackend, ScanPage } from '../../src/repositories/records/record-backend.js';
+import { keySlot } from '../../src/topology/cluster-slot.js';
 import { resolveRepositoryOptions } from '../../src/repositories/records/record-options.js';
 import { SortableIdGenerator, sortableIdTime } from '../../src/repositories/records/sortable-id.js';
 import { describeIssues, validateWith } from '../../src/repositories/records/validate.js';
@@ -40,6 +42,22 @@ describe('repository parts', () => {
     assert.equal(layout.idOf('users:u:email:x'), undefined);
   });
 
+  it('key layout with a hash tag (unique fields on a Cluster): a record and its unique keys share one slot', () => {
+    const layout = new KeyLayout('users:v2', true);
+    assert.equal(layout.record('a'), '{users%3Av2}:r:a');
+    assert.equal(layout.unique('email', 'a@x.io'), '{users%3Av2}:u:email:a@x.io');
+    assert.equal(layout.idOf('{users%3Av2}:r:a%7Bb%7D'), 'a{b}');
+    const slots = new Set(['x', 'y{z}', 'ω'].map((id) => keySlot(`app:${layout.record(id)}`)));
+    slots.add(keySlot(`app:${layout.unique('email', 'a@x.io')}`));
+    assert.equal(slots.size, 1, 'one slot, whatever the id (its braces are encoded)');
+    for (const prefix of ['', 'app:', '{app}:', 'a{b:']) assert.doesNotThrow(() => layout.assertOneSlot(prefix), prefix);
+    assert.throws(() => layout.assertOneSlot('x{}:'), ConfigError, 'an empty tag in the prefix makes Redis hash whole keys');
+    // Without the tag the keys are spread as before (the standalone and Sentinel layout).
+    const plain = new KeyLayout('users:v2');
+    assert.equal(plain.record('a'), 'users%3Av2:r:a');
+    assert.throws(() => plain.assertOneSlot(''), ConfigError);
+  });
+
   it('unique values: distinct across types, null and undefined not indexed, objects refused', () => {
     assert.notEqual(canonicalUnique('f', '1'), canonicalUnique('f', 1));
     assert.notEqual(canonicalUnique('f', 'true'), canonicalUnique('f', true));
@@ -55,7 +73,32 @@ describe('repository parts', () => {
     assert.deepEqual(parseCursor(undefined), { scan: '0', after: undefined });
     assert.deepEqual(parseCursor('123'), { scan: '123', after: undefined });
     assert.deepEqual(parseCursor('0:abc%3A'), { scan: '0', after: 'abc%3A' });
-    for (const bad of ['', 'x', '1:a:b', '-1', '1:']) assert.throws(() => parseCursor(bad), InvalidArgumentError, bad);
+    // A Cluster step: anchor slot, node, that node's SCAN cursor.
+    assert.deepEqual(parseCursor('5461.MTI3LjAuMC4xOjcwMDE.88'), { scan: '5461.MTI3LjAuMC4xOjcwMDE.88', after: undefined });
+    assert.deepEqual(parseCursor('0.MTI3LjAuMC4xOjcwMDA.0:01ABC'), { scan: '0.MTI3LjAuMC4xOjcwMDA.0', after: '01ABC' });
+    for (const bad of ['', 'x', '1:a:b', '-1', '1:', '1.2', '1..3', '1.a:b.3', '1.a.b']) {
+      assert.throws(() => parseCursor(bad), InvalidArgumentError, bad);
+    }
+  });
+
+  it('a page that ends inside a step resumes from the step as read (on a Cluster: the node scanned), and a restarted step drops its position', async () => {
+    const calls: string[] = [];
+    let answer: (cursor: string) => ScanPage = () => ({ cursor: '0', keys: [] });
+    const backend = {
+      scan: async (_prefix: string, cursor: string) => {
+        calls.push(cursor);
+        return answer(cursor);
+      },
+    } satisfies Pick<RecordBackend, 'scan'>;
+    const isRecord = () => true;
+    answer = () => ({ cursor: '0.Qg.0', keys: ['p:c', 'p:a', 'p:b'], step: '0.QQ.0' });
+    const first = await keysPage(backend, 'p:', parseCursor(undefined), 2, isRecord);
+    assert.deepEqual(first, { keys: ['p:a', 'p:b'], next: '0.QQ.0:b' }, "'0' names no node: the cursor names the one scanned");
+    // Its node failed over: the new owner is scanned from its start, and 'after b' means nothing there.
+    answer = () => ({ cursor: '0', keys: ['p:z', 'p:a', 'p:c', 'p:b'], step: '0.Qw.0', restarted: true });
+    const second = await keysPage(backend, 'p:', parseCursor(first.next), 10, isRecord);
+    assert.deepEqual(second, { keys: ['p:a', 'p:b', 'p:c', 'p:z'], next: undefined });
+    assert.deepEqual(calls, ['0', '0.QQ.0']);
   });
 
   it('options: defaults, and every problem named at once', () => {

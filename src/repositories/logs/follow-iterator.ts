@@ -159,10 +159,10 @@ export class FollowIterator<T> extends Lifecycle implements LogFollower<T> {
   }
 
   async #run(): Promise<void> {
-    const { backend, retry } = this.#source;
+    const { backend, key, retry } = this.#source;
     while (!this.#stopped) {
       try {
-        await backend.withReader((reader) => this.#readWith(reader), this.#controller.signal);
+        await backend.withReader(key, (reader) => this.#readWith(reader), this.#controller.signal);
       } catch (error) {
         if (this.#stopped) break;
         const failure = error instanceof Error ? error : new Error(String(error));

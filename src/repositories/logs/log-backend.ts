@@ -33,10 +33,11 @@ export interface LogBackend {
   /** Up to `count` entries within `bounds`, newest first. */
   reverseRange(key: string, bounds: EntryBounds, count: number): Promise<RawEntry[]>;
   /**
-   * Runs `fn` with a reader that may block, held until `fn` settles or the
-   * signal fires (then it rejects with AbortedError and the reader is let go).
+   * Runs `fn` with a reader that may block on the log `key`, held until `fn`
+   * settles or the signal fires (then it rejects with AbortedError and the
+   * reader is let go). On a Cluster the reader is on `key`'s node.
    */
-  withReader<T>(fn: (reader: BlockingReader) => Promise<T>, signal: AbortSignal): Promise<T>;
+  withReader<T>(key: string, fn: (reader: BlockingReader) => Promise<T>, signal: AbortSignal): Promise<T>;
 }
 
 /** The stream field an entry's encoded value is stored in. */

@@ -76,7 +76,7 @@ export class MemoryLogBackend implements LogBackend {
     return this.#within(key, bounds).slice(-count).reverse();
   }
 
-  withReader<T>(fn: (reader: BlockingReader) => Promise<T>, signal: AbortSignal): Promise<T> {
+  withReader<T>(_key: string, fn: (reader: BlockingReader) => Promise<T>, signal: AbortSignal): Promise<T> {
     if (signal.aborted) return Promise.reject(new AbortedError('the follow was aborted', { cause: signal.reason }));
     const reader: BlockingReader = {
       lastId: async (key) => this.#streams.get(key)?.entries.at(-1)?.id,

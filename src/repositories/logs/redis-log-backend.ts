@@ -45,11 +45,12 @@ export class RedisLogBackend implements LogBackend {
     return parseEntries(await this.#redis.sendCommand('xrevrange', [key, end, start, 'COUNT', count], { buffer: this.#buffer }));
   }
 
-  withReader<T>(fn: (reader: BlockingReader) => Promise<T>, signal: AbortSignal): Promise<T> {
+  withReader<T>(key: string, fn: (reader: BlockingReader) => Promise<T>, signal: AbortSignal): Promise<T> {
     // CLIENT UNBLOCK over a lane reaches the leased connection's server only when there is one server: client ids
     // are per node, so on a Cluster (or across a Sentinel failover) it could wake someone else's command.
     const wake = this.#redis.options.mode === 'standalone' ? this.#redis : undefined;
-    return this.#redis.lease((connection) => fn(new LeaseReader(wake, connection, this.#buffer)), { signal });
+    // Keyed: on a Cluster the lease is on the stream's node before the first XREAD, not connected by it.
+    return this.#redis.lease(key, (connection) => fn(new LeaseReader(wake, connection, this.#buffer)), { signal });
   }
 }
 

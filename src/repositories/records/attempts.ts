@@ -18,13 +18,18 @@ export interface AttemptsContext {
 }
 
 /**
- * Runs `attempt` on one connection until its writes commit, up to
+ * Runs `attempt` on one connection (for `key`, the record's) until its writes commit, up to
  * `retries` more times after a conflict, then rejects with ConflictError.
  * An attempt that throws ends it all: nothing of it was written.
  */
-export function runAttempts<R>(backend: RecordBackend, context: AttemptsContext, attempt: (txn: Txn) => Promise<Attempt<R>>): Promise<R> {
+export function runAttempts<R>(
+  backend: RecordBackend,
+  context: AttemptsContext,
+  key: string,
+  attempt: (txn: Txn) => Promise<Attempt<R>>,
+): Promise<R> {
   const { counters, retries } = context;
-  return backend.transaction(async (begin) => {
+  return backend.transaction(key, async (begin) => {
     for (let n = 1; ; n++) {
       const txn = begin();
       let plan: Attempt<R>;

@@ -1,5 +1,6 @@
-import { InvalidArgumentError } from '../../errors.js';
+import { ConfigError, InvalidArgumentError } from '../../errors.js';
 import { canonicalKeyPartId, encodeKeyPart } from '../../keys/key-encoding.js';
+import { keySlot } from '../../topology/cluster-slot.js';
 
 /** Longest id accepted: generated ids have 26 characters; anything far longer is not an id. */
 const MAX_ID_LENGTH = 512;
@@ -15,16 +16,42 @@ const MAX_ID_LENGTH = 512;
  *
  * Encoded parts never contain `:`, so no id, field or value can make one of
  * these keys look like another.
+ *
+ * With `hashTag` (a repository with unique fields on a Cluster) the encoded
+ * namespace is wrapped in `{…}`: `{<ns>}:r:<id>`, `{<ns>}:u:<field>:<value>`.
+ * A record and its unique keys are then in one slot, which the WATCH/MULTI
+ * that writes them together needs. Encoded parts hold no braces, so the tag
+ * is always exactly the namespace.
  */
 export class KeyLayout {
   /** Prefix of every record key: what `list()` scans. */
   readonly records: string;
   readonly #unique: string;
 
-  constructor(namespace: string) {
-    const ns = encodeKeyPart(namespace);
+  constructor(namespace: string, hashTag = false) {
+    const encoded = encodeKeyPart(namespace);
+    const ns = hashTag ? `{${encoded}}` : encoded;
     this.records = `${ns}:r:`;
     this.#unique = `${ns}:u:`;
+  }
+
+  /**
+   * Throws ConfigError when, under the client's `keyPrefix`, a record and a
+   * unique key would not share a slot. A prefix whose first `{` starts an
+   * empty tag (`x{}:`) does that: Redis then hashes whole keys and the
+   * namespace's tag is ignored. (A prefix with a tag of its own, `{app}:`,
+   * puts everything in one slot, which is fine here.)
+   */
+  assertOneSlot(keyPrefix: string): void {
+    const record = keySlot(keyPrefix + this.record('a'));
+    if (record === keySlot(keyPrefix + this.unique('b', 'c')) && record === keySlot(keyPrefix + this.record('d'))) return;
+    throw new ConfigError([
+      {
+        name: 'keyPrefix',
+        received: JSON.stringify(keyPrefix),
+        expected: "on a Cluster, a prefix that leaves a repository's hash tag in force (its first '{' not followed by '}')",
+      },
+    ]);
   }
 
   record(id: string): string {

@@ -5,13 +5,15 @@ import type { RecordBackend } from './record-backend.js';
  * Where a `list()` page ended: the SCAN cursor of the step it was in, and
  * (when the page ended inside that step) the last key it took. Written as
  * `<scan cursor>` or `<scan cursor>:<encoded id>`; encoded ids hold no `:`.
+ * On a Cluster the scan cursor is a token naming the node as well
+ * (`<slot>.<node>.<cursor>`, see scanClusterPage), which holds no `:` either.
  */
 interface Position {
   scan: string;
   after: string | undefined;
 }
 
-const CURSOR = /^(\d+)(?::([^:]+))?$/;
+const CURSOR = /^(\d+|\d+\.[A-Za-z0-9_-]+\.\d+)(?::([^:]+))?$/;
 
 export function parseCursor(cursor: string | undefined): Position {
   if (cursor === undefined) return { scan: '0', after: undefined };
@@ -30,7 +32,7 @@ export function parseCursor(cursor: string | undefined): Position {
  * the server rehashes mid-walk).
  */
 export async function keysPage(
-  backend: RecordBackend,
+  backend: Pick<RecordBackend, 'scan'>,
   prefix: string,
   position: Position,
   limit: number,
@@ -42,6 +44,8 @@ export async function keysPage(
   const count = Math.max(100, limit);
   for (;;) {
     const step = await backend.scan(prefix, scan, count);
+    // Another node's scan from its start (a failover): the last key taken says nothing about where it is.
+    if (step.restarted === true) after = undefined;
     const fresh = [...new Set(step.keys)]
       .sort()
       .filter((key) => isRecord(key) && (after === undefined || key.slice(prefix.length) > after));
@@ -49,7 +53,8 @@ export async function keysPage(
     if (fresh.length > room) {
       keys.push(...fresh.slice(0, room));
       const last = keys[keys.length - 1] as string;
-      return { keys, next: `${scan}:${last.slice(prefix.length)}` };
+      // Resumed by reading this step again, so the cursor must name the step as read (on a Cluster: its node).
+      return { keys, next: `${step.step ?? scan}:${last.slice(prefix.length)}` };
     }
     keys.push(...fresh);
     after = undefined;

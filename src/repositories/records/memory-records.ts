@@ -106,7 +106,7 @@ export class MemoryRecordBackend implements RecordBackend {
     return { cursor: '0', keys };
   }
 
-  transaction<T>(fn: (begin: () => Txn) => Promise<T>): Promise<T> {
+  transaction<T>(_key: string, fn: (begin: () => Txn) => Promise<T>): Promise<T> {
     return fn(() => new MemoryTxn(this.#keyspace, this.#now));
   }
 }

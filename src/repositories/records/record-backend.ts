@@ -25,6 +25,14 @@ export interface Txn {
 export interface ScanPage {
   cursor: string;
   keys: string[];
+  /**
+   * The cursor that reads this same step again, when it is not the one
+   * given (on a Cluster, `'0'` names no node, and a token whose node failed
+   * over names the wrong one): a page that ends inside the step resumes from it.
+   */
+  step?: string;
+  /** The cursor's step could not be read again (on a Cluster, its node failed over): this is a fresh start of it. */
+  restarted?: boolean;
 }
 
 /**
@@ -40,11 +48,12 @@ export interface RecordBackend {
   setIfAbsent(key: string, data: StoredData, ttlMs: number | undefined): Promise<boolean>;
   /** Deletes; whether the key existed. */
   delete(key: string): Promise<boolean>;
-  /** One SCAN step over the keys starting with `prefix`. */
+  /** One SCAN step over the keys starting with `prefix` (on a Cluster, of every primary in turn). */
   scan(prefix: string, cursor: string, count: number): Promise<ScanPage>;
   /**
    * Runs `fn` with a way to start attempts, on one connection for all of
    * them (a lease on Redis), so retries do not queue for the pool again.
+   * `key` is the record's: on a Cluster the lease is on its slot's node.
    */
-  transaction<T>(fn: (begin: () => Txn) => Promise<T>): Promise<T>;
+  transaction<T>(key: string, fn: (begin: () => Txn) => Promise<T>): Promise<T>;
 }

@@ -17,7 +17,8 @@ export interface RepositoryOptions<S extends StandardSchemaV1, U extends FieldOf
   /**
    * Name of the repository, in front of every key it writes:
    * `<client keyPrefix><namespace>:r:<id>` for records and
-   * `<namespace>:u:<field>:<value>` for unique keys. 1 to 100 characters,
+   * `<namespace>:u:<field>:<value>` for unique keys (on a Cluster, with
+   * `unique`, the namespace is a hash tag: `{<namespace>}:r:<id>`). 1 to 100 characters,
    * required. Percent-encoded like ids (`users:v2` becomes `users%3Av2`), so
    * two repositories never share a key and `list()` of one never meets
    * another's records.
@@ -73,8 +74,16 @@ export interface RepositoryOptions<S extends StandardSchemaV1, U extends FieldOf
    *
    * Pitfall: with unique fields every `put`, `create` and `delete` is a
    * WATCH/MULTI transaction on a leased connection, not one command on a
-   * lane; and on a Cluster the record and its unique keys must share a slot,
-   * which the key layout does not arrange yet (standalone and Sentinel only).
+   * lane.
+   *
+   * Pitfall (Cluster): the transaction needs the record and its unique keys
+   * in one slot, so on a Cluster a repository with unique fields keeps all
+   * its keys under one hash tag, `{<namespace>}:r:<id>` and
+   * `{<namespace>}:u:…`: the whole repository lives on one primary (its
+   * size, and its load, are bounded by that node). Without unique fields the
+   * keys carry no tag and spread over the cluster. Standalone and Sentinel
+   * keep the untagged names, so moving such a repository's data onto a
+   * Cluster means renaming its keys.
    */
   unique?: readonly U[];
 

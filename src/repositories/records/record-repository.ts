@@ -49,7 +49,11 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
     this.#options = resolveRepositoryOptions(options);
     const { namespace, schema, codec, onInvalid, now } = this.#options;
     this.namespace = namespace;
-    this.#layout = new KeyLayout(namespace);
+    // On a Cluster a record and its unique keys are written in one transaction, so they need one slot: a hash tag.
+    // Without unique fields every key stands alone, and records spread over the cluster.
+    const hashTag = redis.options.mode === 'cluster' && this.#options.unique.length > 0;
+    this.#layout = new KeyLayout(namespace, hashTag);
+    if (hashTag) this.#layout.assertOneSlot(redis.options.keyPrefix);
     this.#codec = new RecordCodec(namespace, schema, codec, onInvalid, () => this.#counters.invalid++);
     this.#ids = new SortableIdGenerator(now);
     this.#backend = redis.options.mode === 'memory' ? new MemoryRecordBackend(memoryKeyspaceOf(redis), now) : new RedisRecordBackend(redis);
@@ -87,7 +91,7 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
         this.#counters.writes++;
         return encoded.value;
       }
-      return this.#transact(async (txn) => {
+      return this.#transact(key, async (txn) => {
         const stored = await txn.read(key, this.#codec.binary);
         const before = stored === undefined ? undefined : this.#codec.peek(stored);
         const unique = await this.#uniqueWrites(txn, { id, before, after: encoded.value, ttl });
@@ -110,7 +114,7 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
         this.#counters.writes++;
         return record;
       }
-      return this.#transact(async (txn) => {
+      return this.#transact(key, async (txn) => {
         if ((await txn.read(key, this.#codec.binary)) !== undefined) throw new ConflictError(`${this.namespace}: generated id taken`, 1);
         const unique = await this.#uniqueWrites(txn, { id, before: undefined, after: encoded.value, ttl });
         return { result: record, writes: [{ kind: 'set', key, data: encoded.data, ttl }, ...unique] };
@@ -137,7 +141,7 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
       assertUsableId(id);
       if (typeof fn !== 'function') throw new InvalidArgumentError('update(id, fn): fn must be a function');
       const key = this.#layout.record(id);
-      return this.#transact(async (txn) => {
+      return this.#transact(key, async (txn) => {
         const stored = await txn.read(key, this.#codec.binary);
         const current = stored === undefined ? INVALID : await this.#codec.decode(stored);
         if (current === INVALID) throw new RecordNotFoundError(this.namespace);
@@ -162,7 +166,7 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
         if (existed) this.#counters.writes++;
         return existed;
       }
-      return this.#transact(async (txn): Promise<Attempt<boolean>> => {
+      return this.#transact(key, async (txn): Promise<Attempt<boolean>> => {
         const stored = await txn.read(key, this.#codec.binary);
         if (stored === undefined) return { result: false };
         const before = this.#codec.peek(stored);
@@ -194,7 +198,12 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
    * returned `cursor` to get the next page; it is undefined after the last.
    * Every record that exists for the whole walk is listed, once while the
    * keyspace is not rehashed meanwhile (SCAN may repeat a key then); records
-   * written or deleted during the walk may or may not be. Order: by id
+   * written or deleted during the walk may or may not be. On a Cluster the
+   * walk visits every primary in turn (the cursor names the node); when the
+   * node being walked fails over, its new owner is walked from its start, so
+   * records may repeat but none is missed, and until the slot map names the
+   * new owner the page rejects (`ClusterTopologyError`, `ConnectError` …):
+   * call again with the same cursor. Order: by id
    * within each SCAN step, not overall. Records that vanish between SCAN and
    * read, and invalid ones with `onInvalid: 'miss'`, are left out, so a page
    * may hold fewer than `limit` and still not be the last.
@@ -252,10 +261,11 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
     return uniqueWrites(txn, this.#layout, this.namespace, this.#options.unique, this.#codec, change);
   }
 
-  #transact<R>(attempt: (txn: Txn) => Promise<Attempt<R>>): Promise<R> {
+  #transact<R>(key: string, attempt: (txn: Txn) => Promise<Attempt<R>>): Promise<R> {
     return runAttempts(
       this.#backend,
       { namespace: this.namespace, retries: this.#options.maxUpdateRetries, counters: this.#counters },
+      key,
       attempt,
     );
   }

@@ -1,5 +1,6 @@
 import type { RedisClient } from '../../client/client.js';
-import { scanPage } from '../../client/scan-keys.js';
+import { kConnectionFactory } from '../../client/internal.js';
+import { scanClusterPage, scanPage } from '../../client/scan-keys.js';
 import type { ChainablePipeline } from '../../commands/pipeline.js';
 import { escapeGlob } from '../../keys/key-encoding.js';
 import type { Lease } from '../../lease/leased-connection.js';
@@ -42,11 +43,15 @@ export class RedisRecordBackend implements RecordBackend {
 
   async scan(prefix: string, cursor: string, count: number): Promise<ScanPage> {
     // The prefix is built from encoded parts, but escaping keeps that from mattering.
-    return scanPage(this.#redis, this.#redis.options.keyPrefix, `${escapeGlob(prefix)}*`, cursor, count);
+    const match = `${escapeGlob(prefix)}*`;
+    const cluster = this.#redis[kConnectionFactory]?.cluster;
+    if (cluster !== undefined) return scanClusterPage(this.#redis, cluster, this.#redis.options, match, cursor, count);
+    return scanPage(this.#redis, this.#redis.options.keyPrefix, match, cursor, count);
   }
 
-  transaction<T>(fn: (begin: () => Txn) => Promise<T>): Promise<T> {
-    return this.#redis.lease((conn) => fn(() => new RedisTxn(conn)));
+  transaction<T>(key: string, fn: (begin: () => Txn) => Promise<T>): Promise<T> {
+    // Keyed: on a Cluster the lease holds a connection on the record's node, and a WATCH or MULTI outside its slot is refused before sending.
+    return this.#redis.lease(key, (conn) => fn(() => new RedisTxn(conn)));
   }
 }
 
