@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type CreateRedisOptions, createRedis, type RedisKit, RedisKitError } from '../../src/index.js';
+import { waitFor } from '../helpers/index.js';
+import { type ClusterLab, labClientOptions, labSkipReason, startCluster } from '../helpers/redis-lab.js';
+
+/**
+ * One node of a real 6-node Cluster (shared/redis-lab) stops answering while
+ * its replica is told not to fail over: the other masters' slots must keep
+ * working under load (no client-wide breaker), and the dead node's slots must
+ * fail by their deadline with typed errors, then at once (the node's own
+ * breaker, naming `host:port`) once it has failed often enough in a row.
+ *
+ * `cluster-require-full-coverage no` on every node: with Redis's default
+ * (yes), a master flagged FAIL with no failover makes the whole cluster
+ * refuse every command (CLUSTERDOWN), which no client can work around.
+ */
+const skip = labSkipReason();
+const PREFIX = 'faults:';
+const COMMAND_TIMEOUT_MS = 500;
+
+interface Outcome {
+  port: number;
+  ok: boolean;
+  code: string | undefined;
+  message: string;
+  ms: number;
+}
+
+describe('a Cluster node that stops answering, with no failover (redis-lab)', { skip }, () => {
+  let lab: ClusterLab;
+  /** Three keys per master port. */
+  let keys: Map<number, string[]>;
+
+  before(async () => {
+    lab = await startCluster({ nodeTimeoutMs: 1000 });
+    for (const port of lab.nodePorts) await lab.command(port, 'CONFIG', 'SET', 'cluster-require-full-coverage', 'no');
+    keys = new Map();
+    for (let i = 0; [...keys.values()].flat().length < 9 && i < 2000; i++) {
+      const { master } = await lab.slotOwner(`${PREFIX}k${i}`);
+      const list = keys.get(master) ?? [];
+      if (list.length < 3) list.push(`k${i}`);
+      keys.set(master, list);
+    }
+    assert.equal(keys.size, 3);
+  });
+  after(async () => {
+    await lab?.down();
+  });
+
+  const kit = (options: CreateRedisOptions = {}): RedisKit =>
+    createRedis({
+      ...labClientOptions,
+      mode: 'cluster',
+      clusterNodes: lab.nodes,
+      keyPrefix: PREFIX,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
+      breakerFailureThreshold: 3,
+      ...options,
+    });
+
+  /** `callers` loops of GET over every key until `stop()`; each outcome recorded with its master. */
+  function load(redis: RedisKit, callers: number): { outcomes: Outcome[]; stop: () => Promise<void> } {
+    const outcomes: Outcome[] = [];
+    const all = [...keys].flatMap(([port, list]) => list.map((key) => ({ port, key })));
+    let running = true;
+    const loops = Array.from({ length: callers }, async (_, caller) => {
+      for (let i = caller; running; i++) {
+        const { port, key } = all[i % all.length] as { port: number; key: string };
+        const started = performance.now();
+        try {
+          await redis.get(key);
+          outcomes.push({ port, ok: true, code: undefined, message: '', ms: performance.now() - started });
+        } catch (error) {
+          const typed = error instanceof RedisKitError ? error : undefined;
+          outcomes.push({ port, ok: false, code: typed?.code, message: String(error), ms: performance.now() - started });
+        }
+      }
+    });
+    return {
+      outcomes,
+      stop: async () => {
+        running = false;
+        await Promise.all(loops);
+      },
+    };
+  }
+
+  it('a paused master: the other slots keep working under load, its slots fail typed, then fast, naming the node', async (t) => {
+    await using redis = kit();
+    await redis.connect();
+    for (const list of keys.values()) for (const key of list) await redis.set(key, 'v');
+    const [victim] = [...keys.keys()] as [number];
+    const { replicas } = await lab.slotOwner(`${PREFIX}${keys.get(victim)?.[0]}`);
+    for (const replica of replicas) await lab.command(replica, 'CONFIG', 'SET', 'cluster-replica-no-failover', 'yes');
+
+    const running = load(redis, 20);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await lab.nodeCtl(victim, 'stop');
+    const pausedAt = running.outcomes.length;
+    const victimAddress = `127.0.0.1:${victim}`;
+    const [victimKey, otherKey] = [keys.get(victim)?.[0] as string, [...keys].find(([port]) => port !== victim)?.[1][0] as string];
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      await running.stop();
+      const nodes = redis.stats().connections.nodes ?? {};
+      assert.equal(nodes[victimAddress]?.breaker.state, 'open', `the paused node's breaker: ${JSON.stringify(nodes)}`);
+      for (const [address, figures] of Object.entries(nodes)) {
+        if (address !== victimAddress) assert.equal(figures.breaker.state, 'closed', `${address}'s breaker`);
+      }
+      // A lease for the paused node's key fails at once, typed; one for another node's key works.
+      const leased = await redis.lease(victimKey, (conn) => conn.get(victimKey)).catch((error: unknown) => error);
+      assert.ok(leased instanceof RedisKitError && leased.code === 'ERR_REDIS_NODE_UNAVAILABLE', String(leased));
+      assert.equal(await redis.lease(otherKey, (conn) => conn.get(otherKey)), 'v');
+    } finally {
+      await lab.nodeCtl(victim, 'cont');
+    }
+    const during = running.outcomes.slice(pausedAt);
+    const others = during.filter((o) => o.port !== victim);
+    const dead = during.filter((o) => o.port === victim);
+    const byCode = (list: Outcome[]) =>
+      list.reduce<Record<string, number>>((acc, o) => {
+        const code = o.ok ? 'ok' : (o.code ?? 'untyped');
+        acc[code] = (acc[code] ?? 0) + 1;
+        return acc;
+      }, {});
+    t.diagnostic(`other masters: ${JSON.stringify(byCode(others))}; paused ${victim}: ${JSON.stringify(byCode(dead))}`);
+    t.diagnostic(`breaker ${JSON.stringify(redis.stats().breaker)}`);
+    const samples = new Map(dead.filter((o) => !o.ok).map((o) => [o.code, o.message]));
+    t.diagnostic(`paused node's errors: ${JSON.stringify([...samples])}`);
+
+    const otherFailures = others.filter((o) => !o.ok);
+    assert.deepEqual(otherFailures.slice(0, 5), [], "no command for the other masters' keys failed");
+    assert.ok(others.length > 100, `the other masters kept answering: ${others.length}`);
+    assert.equal(redis.stats().breaker.timesOpened, 0, 'the client-wide breaker never opened');
+
+    assert.ok(dead.length > 0);
+    for (const outcome of dead) {
+      assert.ok(!outcome.ok && outcome.code !== undefined, `typed: ${outcome.message}`);
+      // A wide safety net (10× the deadline), not a measurement.
+      assert.ok(outcome.ms < 10 * COMMAND_TIMEOUT_MS, `by its deadline: ${Math.round(outcome.ms)} ms`);
+    }
+    const fast = dead.filter((o) => o.code === 'ERR_REDIS_NODE_UNAVAILABLE');
+    assert.ok(fast.length > dead.length / 2, `most of the paused node's commands failed at once: ${JSON.stringify(byCode(dead))}`);
+    assert.match(fast[0]?.message ?? '', new RegExp(`127\\.0\\.0\\.1:${victim}`), 'the error names the node');
+
+    // The probe finds the node answering again and closes its breaker.
+    await waitFor(async () => (await redis.get(victimKey).catch(() => undefined)) === 'v', {
+      timeoutMs: 15_000,
+      what: 'the resumed node answers again',
+    });
+    assert.equal(redis.stats().connections.nodes?.[victimAddress]?.breaker.state, 'closed');
+    assert.equal(redis.stats().breaker.timesOpened, 0);
+    for (const replica of replicas) await lab.command(replica, 'CONFIG', 'SET', 'cluster-replica-no-failover', 'no');
+  });
+});
