@@ -237,7 +237,7 @@ export class ClusterClients {
     try {
       await new Promise<void>((resolve, reject) => {
         timer = setTimeout(
-          () => reject(new CommandTimeoutError(`connecting to ${address}, the node of slot ${slot},`, timeoutMs)),
+          () => reject(new CommandTimeoutError(`connecting to ${address}, the node of slot ${slot},`, Math.round(timeoutMs))),
           timeoutMs,
         );
         onReady = resolve;

@@ -72,6 +72,9 @@ export class ConnectionFactory {
       keyPrefix: config.keyPrefix,
       commandTimeoutMs: config.commandTimeoutMs,
       batchTimeoutMs: config.commandTimeoutMs + (config.writeConcernReplicas > 0 ? config.writeConcernTimeoutMs : 0),
+      refreshSlotMap: () => {
+        if (client?.status === 'ready') client.refreshSlotsCache();
+      },
     });
   }
 

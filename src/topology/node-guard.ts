@@ -15,7 +15,12 @@ export interface NodeGuardOptions {
   commandTimeoutMs: number;
   /** The same for a batch (a write with its WAIT takes the write concern's timeout on top). */
   batchTimeoutMs: number;
+  /** Asks this engine's cluster client to read the slot map again. */
+  refreshSlotMap: () => void;
 }
+
+/** Least time between two slot-map reads asked for by refused commands. */
+const REFRESH_SPACING_MS = 100;
 
 /**
  * A cluster lane (an ioredis Cluster behind the engine seam) with a breaker
@@ -30,6 +35,7 @@ export interface NodeGuardOptions {
 export class NodeGuardedEngine extends EventEmitter<EngineEvents> implements EngineSeam {
   readonly #inner: EngineSeam;
   readonly #options: NodeGuardOptions;
+  #lastRefreshAt = Number.NEGATIVE_INFINITY;
 
   constructor(inner: EngineSeam, options: NodeGuardOptions) {
     super();
@@ -86,7 +92,7 @@ export class NodeGuardedEngine extends EventEmitter<EngineEvents> implements Eng
         const address = this.#ownerOfKey(key);
         if (address === undefined) continue;
         // Nothing of the batch is sent when any of its nodes is known down: no half-applied pipeline.
-        if (breakers.isOpen(address)) return Promise.reject(breakers.rejection(address));
+        if (breakers.isOpen(address)) return Promise.reject(this.#refused(address));
         first ??= address;
       }
     }
@@ -110,9 +116,24 @@ export class NodeGuardedEngine extends EventEmitter<EngineEvents> implements Eng
     return this.#options.ownerOf(keySlot(this.#options.keyPrefix + key));
   }
 
+  /**
+   * The error for a command refused because its node is open. Commands that
+   * are not sent get no MOVED either, so this client's slot map would learn
+   * a failover only on its timer: it is read again now (spaced out), and once
+   * another node owns the slot, commands go there.
+   */
+  #refused(address: string): RedisKitError {
+    const now = performance.now();
+    if (now - this.#lastRefreshAt >= REFRESH_SPACING_MS) {
+      this.#lastRefreshAt = now;
+      this.#options.refreshSlotMap();
+    }
+    return this.#options.breakers.rejection(address);
+  }
+
   #guarded<T>(address: string, timeoutMs: number, send: () => Promise<T>): Promise<T> {
     const { breakers } = this.#options;
-    if (breakers.isOpen(address)) return Promise.reject(breakers.rejection(address));
+    if (breakers.isOpen(address)) return Promise.reject(this.#refused(address));
     const watch = breakers.watch(address, timeoutMs);
     return send().then(
       (reply) => {

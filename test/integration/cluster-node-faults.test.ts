@@ -153,4 +153,89 @@ describe('a Cluster node that stops answering, with no failover (redis-lab)', { 
     assert.equal(redis.stats().breaker.timesOpened, 0);
     for (const replica of replicas) await lab.command(replica, 'CONFIG', 'SET', 'cluster-replica-no-failover', 'no');
   });
+
+  it('a lease opened while a node hangs (a cold pool, no failure counted yet) gets its connection or a typed error by acquireTimeoutMs', async (t) => {
+    const ACQUIRE_MS = 3000;
+    const [victim] = [...keys.keys()] as [number];
+    const victimKey = keys.get(victim)?.[0] as string;
+    const otherKey = [...keys].find(([port]) => port !== victim)?.[1][0] as string;
+    const { replicas } = await lab.slotOwner(`${PREFIX}${victimKey}`);
+    for (const replica of replicas) await lab.command(replica, 'CONFIG', 'SET', 'cluster-replica-no-failover', 'yes');
+    const clients = [kit({ acquireTimeoutMs: ACQUIRE_MS }), kit({ acquireTimeoutMs: ACQUIRE_MS }), kit({ acquireTimeoutMs: ACQUIRE_MS })];
+    try {
+      for (const redis of clients) await redis.connect(); // the lanes; no lease connection yet
+      await lab.nodeCtl(victim, 'stop');
+      try {
+        for (const redis of clients) {
+          const started = performance.now();
+          const [other, hung] = await Promise.allSettled([
+            redis.lease(otherKey, (conn) => conn.get(otherKey)),
+            redis.lease(victimKey, (conn) => conn.get(victimKey)),
+          ]);
+          const ms = performance.now() - started;
+          t.diagnostic(
+            `other node's lease: ${other.status === 'fulfilled' ? other.value : String(other.reason)}; hung node's lease: ${hung.status === 'fulfilled' ? hung.value : String(hung.reason)}; ${Math.round(ms)} ms`,
+          );
+          assert.equal(other.status === 'fulfilled' ? other.value : String(other.reason), 'v', "the other node's key is leased");
+          assert.equal(hung.status, 'rejected');
+          assert.ok(hung.status === 'rejected' && hung.reason instanceof RedisKitError, String(hung));
+          // A wide safety net around the acquire bound (the lease's own timeout), not a measurement.
+          assert.ok(ms < ACQUIRE_MS + 2000, `within the acquire timeout: ${Math.round(ms)} ms`);
+          assert.equal(redis.stats().breaker.timesOpened, 0, 'the client-wide breaker stayed closed');
+        }
+      } finally {
+        await lab.nodeCtl(victim, 'cont');
+      }
+    } finally {
+      await Promise.all(clients.map((redis) => redis.close()));
+      for (const replica of replicas) await lab.command(replica, 'CONFIG', 'SET', 'cluster-replica-no-failover', 'no');
+    }
+  });
+
+  // Last: it leaves a master dead (replaced by its replica).
+  it('a killed master that fails over: its breaker opens, then the slot map moves its slots and writes go to the new owner', async (t) => {
+    await using redis = kit();
+    await redis.connect();
+    const [victim] = [...keys.keys()] as [number];
+    const victimKey = keys.get(victim)?.[0] as string;
+    const victimAddress = `127.0.0.1:${victim}`;
+    const { replicas } = await lab.slotOwner(`${PREFIX}${victimKey}`);
+    assert.equal(await redis.set(victimKey, 'before'), 'OK');
+    const running = load(redis, 10);
+    await lab.nodeCtl(victim, 'kill');
+    const killedAt = running.outcomes.length;
+    try {
+      await waitFor(() => redis.stats().connections.nodes?.[victimAddress]?.breaker.state === 'open', {
+        timeoutMs: 10_000,
+        what: "the killed node's breaker to open",
+      });
+      const owner = async () => (await lab.slotOwner(`${PREFIX}${victimKey}`, replicas)).master;
+      await waitFor(async () => replicas.includes(await owner()), { timeoutMs: 30_000, what: 'the replica promoted' });
+      await waitFor(async () => (await redis.set(victimKey, 'after').catch(() => undefined)) === 'OK', {
+        timeoutMs: 15_000,
+        what: 'writes to the failed-over slots succeed',
+      });
+    } finally {
+      await running.stop();
+    }
+    const after = running.outcomes.slice(killedAt);
+    const failedElsewhere = after.filter((o) => o.port !== victim && !o.ok);
+    t.diagnostic(
+      `failures on the other masters: ${failedElsewhere.length}; on the killed one: ${after.filter((o) => o.port === victim && !o.ok).length}`,
+    );
+    for (const o of after) assert.ok(o.ok || o.code !== undefined, `typed: ${o.message}`);
+    assert.equal(redis.stats().breaker.timesOpened, 0, 'the client-wide breaker never opened');
+    assert.equal(
+      await lab.command(
+        await (async () => (await lab.slotOwner(`${PREFIX}${victimKey}`, replicas)).master)(),
+        'GET',
+        `${PREFIX}${victimKey}`,
+      ),
+      'after',
+    );
+    await waitFor(() => redis.stats().connections.nodes?.[victimAddress]?.breaker.state !== 'open', {
+      timeoutMs: 10_000,
+      what: "the old master's breaker to be dropped once it serves no slot",
+    });
+  });
 });
