@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type CreateRedisOptions, createRedis, type RedisKit, RedisKitError } from '../../src/index.js';
+import { debugResponse } from '../../src/observability/health-http.js';
+import { createMetrics } from '../../src/observability/prometheus/index.js';
 import { waitFor } from '../helpers/index.js';
+import { promtoolCheck } from '../helpers/promtool.js';
 import { type ClusterLab, labClientOptions, labSkipReason, startCluster } from '../helpers/redis-lab.js';
 
 /**
@@ -86,6 +89,15 @@ describe('a Cluster node that stops answering, with no failover (redis-lab)', { 
     };
   }
 
+  it('the clusterTopology check is reachable as /debug/health/redis/cluster-topology', async () => {
+    await using redis = kit();
+    const response = await debugResponse(redis, 'cluster-topology');
+    assert.equal(response.statusCode, 200);
+    const body = response.body as { check: { status: string; slotsAssigned?: number; nodes?: unknown[] } | null };
+    assert.equal(body.check?.slotsAssigned, 16384, JSON.stringify(body));
+    assert.equal(body.check?.nodes?.length, 6);
+  });
+
   it('a paused master: the other slots keep working under load, its slots fail typed, then fast, naming the node', async (t) => {
     await using redis = kit();
     await redis.connect();
@@ -107,6 +119,26 @@ describe('a Cluster node that stops answering, with no failover (redis-lab)', { 
       assert.equal(nodes[victimAddress]?.breaker.state, 'open', `the paused node's breaker: ${JSON.stringify(nodes)}`);
       for (const [address, figures] of Object.entries(nodes)) {
         if (address !== victimAddress) assert.equal(figures.breaker.state, 'closed', `${address}'s breaker`);
+      }
+      // The same per node in Prometheus: labelled node="host:port", one series per node and role.
+      const metrics = createMetrics(redis);
+      try {
+        const text = await metrics.exposition();
+        const { code, output } = await promtoolCheck(text);
+        assert.equal(output.trim(), '', 'promtool printed no lint problem');
+        assert.equal(code, 0);
+        assert.match(text, new RegExp(`^redis_kit_node_breaker_open\\{node="${victimAddress}"\\} 1$`, 'm'));
+        const breakerSeries = text.split('\n').filter((line) => line.startsWith('redis_kit_node_breaker_open{'));
+        assert.equal(breakerSeries.length, Object.keys(nodes).length, 'one breaker series per node');
+        assert.ok(breakerSeries.length <= lab.nodePorts.length, `bounded by the cluster's nodes: ${breakerSeries.join(', ')}`);
+        for (const port of await lab.masters([...lab.nodePorts].filter((p) => p !== victim))) {
+          if (port === victim) continue;
+          assert.match(text, new RegExp(`^redis_kit_node_connections\\{node="127\\.0\\.0\\.1:${port}",role="lane"\\} [12]$`, 'm'));
+          assert.match(text, new RegExp(`^redis_kit_node_breaker_open\\{node="127\\.0\\.0\\.1:${port}"\\} 0$`, 'm'));
+        }
+        assert.ok(!/password|secret/i.test(text));
+      } finally {
+        await metrics.close();
       }
       // A lease for the paused node's key fails at once, typed; one for another node's key works.
       const leased = await redis.lease(victimKey, (conn) => conn.get(victimKey)).catch((error: unknown) => error);
