@@ -23,3 +23,33 @@ export function commandKeys(method: string, args: readonly unknown[]): string[] 
     return key === undefined ? [] : [String(key)];
   });
 }
+
+/** Per command name: whether its first key is always its first argument (GET, SET, HSET …). */
+const firstArgumentIsKey = new Map<string, boolean>();
+
+function keyComesFirst(name: string): boolean {
+  let known = firstArgumentIsKey.get(name);
+  if (known === undefined) {
+    // Asked with two argument shapes, so a command whose keys depend on its
+    // arguments (EVAL's numkeys, XREAD's STREAMS, subcommands) is never taken for one.
+    try {
+      known = exists(name) && getKeyIndexes(name, ['a', 'b', 'c'])[0] === 0 && getKeyIndexes(name, ['2', 'a', 'b', 'c', 'd'])[0] === 0;
+    } catch {
+      known = false;
+    }
+    firstArgumentIsKey.set(name, known);
+  }
+  return known;
+}
+
+/**
+ * The first key of one command, or undefined when it has none. The same as
+ * `commandKeys(method, args)[0]`, without building the whole key list for
+ * the commands whose key is their first argument (the cluster lanes ask it
+ * for every command).
+ */
+export function firstKey(method: string, args: readonly unknown[]): string | undefined {
+  const first = args[0];
+  if ((typeof first === 'string' || Buffer.isBuffer(first)) && keyComesFirst(method.toLowerCase())) return String(first);
+  return commandKeys(method, args)[0];
+}

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { BatchCommand, BatchReplies, EngineEvents, EngineSeam } from '../engine/engine-seam.js';
 import { ConnectError, ConnectionLostError, type AuthError, type RedisKitError, ReplyError } from '../errors.js';
 import { keySlot } from './cluster-slot.js';
-import { commandKeys } from './command-keys.js';
+import { commandKeys, firstKey } from './command-keys.js';
 import type { NodeBreakers } from './node-breakers.js';
 
 export interface NodeGuardOptions {
@@ -78,7 +78,7 @@ export class NodeGuardedEngine extends EventEmitter<EngineEvents> implements Eng
   }
 
   send(name: string, args: unknown[], buffer?: boolean): Promise<unknown> {
-    const key = commandKeys(name, args)[0];
+    const key = firstKey(name, args);
     const address = key === undefined ? undefined : this.#ownerOfKey(key);
     if (address === undefined) return this.#inner.send(name, args, buffer);
     return this.#guarded(address, this.#options.commandTimeoutMs, () => this.#inner.send(name, args, buffer));
