@@ -120,6 +120,13 @@ describe('a Cluster node that stops answering, with no failover (redis-lab)', { 
       for (const [address, figures] of Object.entries(nodes)) {
         if (address !== victimAddress) assert.equal(figures.breaker.state, 'closed', `${address}'s breaker`);
       }
+      // A health report (shallow: no command) says so.
+      const report = await redis.health();
+      assert.deepEqual(report.checks.connectionPool?.openNodes, [victimAddress]);
+      assert.ok(
+        report.warnings.some((w) => w.code === 'node-breaker-open' && w.message.includes(victimAddress)),
+        JSON.stringify(report.warnings),
+      );
       // The same per node in Prometheus: labelled node="host:port", one series per node and role.
       const metrics = createMetrics(redis);
       try {
@@ -183,6 +190,7 @@ describe('a Cluster node that stops answering, with no failover (redis-lab)', { 
     });
     assert.equal(redis.stats().connections.nodes?.[victimAddress]?.breaker.state, 'closed');
     assert.equal(redis.stats().breaker.timesOpened, 0);
+    assert.deepEqual((await redis.health()).checks.connectionPool?.openNodes, []);
     for (const replica of replicas) await lab.command(replica, 'CONFIG', 'SET', 'cluster-replica-no-failover', 'no');
   });
 
