@@ -14,6 +14,7 @@ export type RedisKitErrorCode =
   | 'ERR_REDIS_CONNECT'
   | 'ERR_REDIS_AUTH'
   | 'ERR_REDIS_UNAVAILABLE'
+  | 'ERR_REDIS_NODE_UNAVAILABLE'
   | 'ERR_REDIS_CONNECTION_LOST'
   | 'ERR_REDIS_POOL_TIMEOUT'
   | 'ERR_REDIS_MAX_CLIENTS'
@@ -106,8 +107,29 @@ export class AuthError extends RedisKitError {
 
 /** The circuit breaker is open: Redis is considered down and the command was not sent. */
 export class RedisUnavailableError extends RedisKitError {
-  constructor(message: string, options?: RedisKitErrorOptions) {
-    super('ERR_REDIS_UNAVAILABLE', message, options);
+  constructor(
+    message: string,
+    options?: RedisKitErrorOptions,
+    code: 'ERR_REDIS_UNAVAILABLE' | 'ERR_REDIS_NODE_UNAVAILABLE' = 'ERR_REDIS_UNAVAILABLE',
+  ) {
+    super(code, message, options);
+  }
+}
+
+/**
+ * Cluster mode: the node that serves the command's slot failed several times
+ * in a row (no connection, or no reply within the deadline), so its breaker is
+ * open and the command was not sent. The other nodes' slots keep working. A
+ * RedisUnavailableError, so the services' fallbacks treat it as Redis being
+ * down for that key.
+ */
+export class NodeUnavailableError extends RedisUnavailableError {
+  /** `host:port` of the node, as the cluster announces it; never credentials. */
+  readonly node: string;
+
+  constructor(node: string, message: string, options?: RedisKitErrorOptions) {
+    super(message, options, 'ERR_REDIS_NODE_UNAVAILABLE');
+    this.node = node;
   }
 }
 

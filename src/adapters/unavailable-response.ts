@@ -6,6 +6,7 @@ import { isMemoryMode, probeIntervalMs } from './client-facts.js';
  * reached, so the command was never run and retrying later is safe.
  *
  * - `ERR_REDIS_UNAVAILABLE`: the breaker is open (also `memory://`, where there is no Redis).
+ * - `ERR_REDIS_NODE_UNAVAILABLE`: on a Cluster, the breaker of the key's node is open (not sent).
  * - `ERR_REDIS_CONNECT`: a connection could not be made at all.
  * - `ERR_REDIS_SESSION_UNAVAILABLE`: the session store's own word for the two above.
  *
@@ -16,6 +17,7 @@ import { isMemoryMode, probeIntervalMs } from './client-facts.js';
  */
 const UNAVAILABLE_CODES: ReadonlySet<RedisKitErrorCode> = new Set<RedisKitErrorCode>([
   'ERR_REDIS_UNAVAILABLE',
+  'ERR_REDIS_NODE_UNAVAILABLE',
   'ERR_REDIS_CONNECT',
   'ERR_REDIS_SESSION_UNAVAILABLE',
 ]);

@@ -7,7 +7,7 @@ import type { Lanes } from '../pool/lanes.js';
 import type { LeasePool } from '../pool/lease-pool.js';
 import { type ErrorSummary, PoolStats, type PoolStatsSnapshot, summarizeError } from '../pool/pool-stats.js';
 import type { CommandObserver, PendingCommand } from '../pool/pending-command.js';
-import type { ClusterClients, NodeConnections } from '../topology/cluster-clients.js';
+import type { ClusterClients, NodeFigures } from '../topology/cluster-clients.js';
 
 /** Everything `client.stats()` reports. Operators size `maxclients` from `connections`. */
 export interface ClientStats {
@@ -63,10 +63,13 @@ export interface ClientStats {
     open: number;
     /**
      * Cluster mode only: the connections open now on each node (`host:port`),
-     * by role (`lane`, `lease`, `subscriber`, `invalidation`) and in total.
-     * A lane or lease counts once on every node it has talked to.
+     * by role (`lane`, `lease`, `subscriber`, `invalidation`) and in total,
+     * and the node's own breaker (`breaker.state` is `open` while commands
+     * for its slots fail at once with NodeUnavailableError). A lane or lease
+     * counts once on every node it has talked to. A node that stopped
+     * answering is listed with its breaker even with no connection open.
      */
-    nodes?: Record<string, NodeConnections>;
+    nodes?: Record<string, NodeFigures>;
   };
 }
 

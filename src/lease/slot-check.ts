@@ -1,7 +1,9 @@
-import { exists, getKeyIndexes } from '@ioredis/commands';
 import type { BatchCommand } from '../engine/engine-seam.js';
 import { CrossSlotError } from '../errors.js';
 import { keySlot } from '../topology/cluster-slot.js';
+import { commandKeys } from '../topology/command-keys.js';
+
+export { commandKeys };
 
 /** A lease's key on a cluster: what its transactions must share a slot with. */
 export interface SlotPin {
@@ -44,28 +46,4 @@ export class SlotCheck {
     const slots = new Set(keys.map((key) => this.slotOf(key)));
     return slots.size > 1 ? new CrossSlotError([...new Set(keys)], what) : undefined;
   }
-}
-
-/** The key arguments of one command, per the command table ioredis routes by. */
-export function commandKeys(method: string, args: readonly unknown[]): string[] {
-  const lower = method.toLowerCase();
-  const name = lower.endsWith('buffer') ? lower.slice(0, -'buffer'.length) : lower;
-  if (!exists(name)) return [];
-  // ioredis flattens array arguments before sending (del(['a', 'b'])); object
-  // arguments (hset(key, { … })) never hold keys after the first one.
-  const flat = args
-    .flat()
-    .filter((arg): arg is string | Buffer | number => typeof arg === 'string' || typeof arg === 'number' || Buffer.isBuffer(arg));
-  let indexes: number[];
-  try {
-    indexes = getKeyIndexes(name, flat);
-  } catch {
-    // Arguments the command table cannot parse (EVAL with a bad numkeys …):
-    // the server refuses them with a typed reply of its own; no key to check.
-    return [];
-  }
-  return indexes.flatMap((index) => {
-    const key = flat[index];
-    return key === undefined ? [] : [String(key)];
-  });
 }

@@ -14,7 +14,8 @@ export interface HealthRoutesOptions {
   prefix?: string;
   /**
    * Also register `{prefix}/debug/health/redis` (the full deep report) and
-   * `{prefix}/debug/health/redis/{connectivity,performance,server-info,connection-pool,operational}`.
+   * `{prefix}/debug/health/redis/{connectivity,performance,server-info,connection-pool,operational,sentinel,cluster-topology}`
+   * (`sentinel` and `cluster-topology` answer `check: null` outside their mode).
    * They show the Redis host and port, its version, memory and clients: expose
    * them only on an internal network or behind authentication. Default `false`.
    */

@@ -143,6 +143,13 @@ function poolWarnings(pool: ConnectionPoolCheck, add: Add): void {
       `connections are failing (${pool.breaker.lastError.code}): the breaker opens if this goes on`,
     );
   }
+  for (const node of pool.openNodes ?? []) {
+    add(
+      'connectionPool',
+      'node-breaker-open',
+      `cluster node ${node} failed repeatedly and its breaker is open: commands for its slots fail at once (NodeUnavailableError) until it answers a probe or a failover moves its slots`,
+    );
+  }
   if (pool.pool.lastCreateError !== undefined) {
     add(
       'connectionPool',

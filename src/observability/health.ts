@@ -168,6 +168,7 @@ export const CHECK_ROUTES: Record<string, HealthCheckName> = {
   'connection-pool': 'connectionPool',
   operational: 'operational',
   sentinel: 'sentinel',
+  'cluster-topology': 'clusterTopology',
 };
 
 /** What a public `/health` shows: the status and each check's status, no host, port or server facts. */

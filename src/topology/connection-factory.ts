@@ -7,6 +7,8 @@ import type { RespEngine } from '../engine/resp-engine.js';
 import { createRespEngine } from '../engine/resp-engine-factory.js';
 import { Cluster, type Redis } from 'ioredis';
 import { ClusterClients } from './cluster-clients.js';
+import { NodeBreakers } from './node-breakers.js';
+import { NodeGuardedEngine } from './node-guard.js';
 
 /** Roles whose connections go through the engine seam only (so may be on the own engine). */
 type SeamRole = 'lane' | 'lease';
@@ -33,7 +35,14 @@ export class ConnectionFactory {
     this.#config = config;
     this.#tls = tls;
     this.target = describeTarget(config);
-    this.#cluster = config.mode === 'cluster' ? new ClusterClients(config.clusterSlotsRefreshIntervalMs) : undefined;
+    this.#cluster =
+      config.mode === 'cluster'
+        ? new ClusterClients(
+            config.clusterSlotsRefreshIntervalMs,
+            new NodeBreakers({ failureThreshold: config.breakerFailureThreshold, probeIntervalMs: config.breakerProbeIntervalMs }),
+            config.connectTimeoutMs,
+          )
+        : undefined;
   }
 
   /** In cluster mode: the Cluster clients made here and the slot map they keep; else undefined. */
@@ -46,12 +55,34 @@ export class ConnectionFactory {
     return this.#config.engine === 'resp' && this.#config.mode === 'standalone' ? 'resp' : 'ioredis';
   }
 
-  /** A lane or a lease: on the engine {@link seamEngine} names. */
+  /**
+   * A lane or a lease: on the engine {@link seamEngine} names. On a cluster a
+   * lane has the per-node breakers in front ({@link NodeGuardedEngine}); a
+   * lease does not (it carries blocking commands, whose silence is no
+   * failure), but a lease for a key checks its node's breaker first.
+   */
   createSeam(role: SeamRole, retryStrategy: EngineClientOptions['retryStrategy']): EngineSeam {
-    if (this.seamEngine !== 'resp') return this.create(role, retryStrategy);
-    const engine = createRespEngine(this.#config, { role, retryStrategy, tls: this.#tls }, this.target);
-    if (role === 'lane') this.#respLanes.push(engine);
-    return engine;
+    if (this.seamEngine === 'resp') {
+      const engine = createRespEngine(this.#config, { role, retryStrategy, tls: this.#tls }, this.target);
+      if (role === 'lane') this.#respLanes.push(engine);
+      return engine;
+    }
+    const engine = this.create(role, retryStrategy);
+    const cluster = this.#cluster;
+    const breakers = cluster?.breakers;
+    if (role !== 'lane' || cluster === undefined || breakers === undefined) return engine;
+    const client = cluster.clientOf(engine);
+    const config = this.#config;
+    return new NodeGuardedEngine(engine, {
+      breakers,
+      ownerOf: (slot) => client?.slots[slot]?.[0],
+      keyPrefix: config.keyPrefix,
+      commandTimeoutMs: config.commandTimeoutMs,
+      batchTimeoutMs: config.commandTimeoutMs + (config.writeConcernReplicas > 0 ? config.writeConcernTimeoutMs : 0),
+      refreshSlotMap: () => {
+        if (client?.status === 'ready') client.refreshSlotsCache();
+      },
+    });
   }
 
   /**
@@ -66,12 +97,20 @@ export class ConnectionFactory {
   create(role: EngineClientOptions['role'], retryStrategy: EngineClientOptions['retryStrategy']): Engine {
     const cluster = this.#cluster;
     if (cluster !== undefined && role === 'subscriber') return this.#onOneNode(cluster, role);
-    const client = createEngineClient(this.#config, {
+    const leaseOnCluster = cluster !== undefined && role === 'lease';
+    const config = leaseOnCluster ? { ...this.#config, clusterNodes: cluster.answeringSeeds(this.#config.clusterNodes) } : this.#config;
+    const client = createEngineClient(config, {
       role,
       retryStrategy,
       autoPipelining: role === 'lane',
       tls: this.#tls,
     });
+    // A new lease is a new cluster client. Its ready check (CLUSTER INFO) goes
+    // to a random primary: one that hangs would hold the lease past its
+    // acquire timeout. The lease waits for its own key's node instead
+    // (ClusterClients.connectSlotNode), which fails at once when that node's
+    // breaker is open.
+    if (leaseOnCluster && client instanceof Cluster) client.options.enableReadyCheck = false;
     const engine = new Engine(client, this.target);
     if (client instanceof Cluster) cluster?.track(client, role, engine);
     return engine;

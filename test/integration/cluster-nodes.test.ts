@@ -33,7 +33,13 @@ describe('per-node pools and pub/sub on Redis Cluster (redis-lab)', { skip }, ()
         async () => {
           const topology = (await probe.health({ deep: true, timeoutMs: 5000 })).checks.clusterTopology;
           const nodes = topology?.nodes ?? [];
-          return topology?.primariesWithoutReplica?.length === 0 && nodes.filter((node) => node.role === 'replica').length === 3;
+          if (topology?.primariesWithoutReplica?.length !== 0 || nodes.filter((node) => node.role === 'replica').length !== 3) return false;
+          // A report asks one node; each node learns of a replica's attach on its own. Every node must agree.
+          for (const port of lab.nodePorts) {
+            const view = await lab.clusterNodes([port]);
+            if (view.filter((node) => node.flags.includes('slave')).length !== 3) return false;
+          }
+          return true;
         },
         { timeoutMs: 30_000, intervalMs: 250, what: 'every master to have its replica' },
       );

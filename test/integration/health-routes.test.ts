@@ -115,6 +115,12 @@ for (const [adapter, make] of [
         assert.ok(typeof (one.body.check as { status?: unknown }).status === 'string', `${segment}: ${one.text}`);
         if (name === 'serverInfo') assert.ok((one.body.check as { facts?: { version?: string } }).facts?.version);
       }
+      // The topology checks of the other modes have their segments too; outside their mode, no check.
+      for (const segment of ['sentinel', 'cluster-topology']) {
+        const other = await debug.get(`/ops/debug/health/redis/${segment}`);
+        assert.equal(other.status, 200, segment);
+        assert.equal(other.body.check, null, `${segment}: ${other.text}`);
+      }
       assert.equal((await debug.get('/ops/debug/health/redis/nonsense')).status, 404);
     });
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
@@ -11,6 +10,7 @@ import { channelNames, createRedis, type RedisKit } from '../../src/index.js';
 import { createMetrics, type Metrics } from '../../src/observability/prometheus/index.js';
 import { type RedisServer, startRedis, waitFor } from '../helpers/index.js';
 import { kitFor, settle } from '../helpers/kit.js';
+import { promtoolCheck } from '../helpers/promtool.js';
 
 const SECRET = 'metrics-S3cret-pa55word';
 
@@ -33,23 +33,6 @@ function sampleValue(json: MetricsJson, series: string, labels: Record<string, s
     if (Object.entries(labels).every(([k, v]) => valueLabels[k] === v)) sum += value.value;
   }
   return sum;
-}
-
-/** Runs `promtool check metrics` on the exposition (stdin); resolves with its exit code and everything it printed. */
-function promtoolCheck(text: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-    child.stdin.end(text);
-  });
 }
 
 /** A promise and the function that resolves it, to hold a lease open. */

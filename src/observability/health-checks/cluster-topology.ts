@@ -62,7 +62,7 @@ export function checkClusterTopology(client: HealthTarget, timeoutMs: number): P
 }
 
 /** Attempts per CLUSTER subcommand: they only read, so one lost with its connection is simply asked again. */
-const ATTEMPTS = 3;
+const ATTEMPTS = 5;
 
 /**
  * CLUSTER INFO / NODES go to any node. A node connection can close under
@@ -75,6 +75,9 @@ async function readOnly(client: HealthTarget, budget: Budget, subcommand: 'INFO'
       return String(await client.sendCommand('cluster', [subcommand], { timeoutMs: budget.remainingMs }));
     } catch (error) {
       if (!(error instanceof ConnectionLostError) || attempt >= ATTEMPTS || budget.remainingMs <= 0) throw error;
+      // ioredis refuses a command at once ("Connection is closed.") for a node connection still
+      // connecting: asking again in the same tick would land on it again as likely.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(25 * attempt, budget.remainingMs)));
     }
   }
 }

@@ -20,12 +20,14 @@ export interface ConnectionPoolCheck extends CheckBase {
     /** The failure that counts now; absent after a success. */
     lastError?: ErrorSummary;
   };
+  /** Cluster mode: the nodes (`host:port`) whose own breaker is open; their slots fail at once. */
+  openNodes?: string[];
   /** One entry per PubSub handle of the client. */
   subscribers: Array<Pick<PubSubStats, 'mode' | 'connected' | 'subscriptions' | 'resubscribes'>>;
 }
 
 /**
- * warn while the breaker is open or its last connection failure still
+ * warn while the breaker (or a cluster node's) is open or its last connection failure still
  * counts, while the pool's last connection attempt failed, or while a
  * subscriber with subscriptions is disconnected; fail when no lane is up.
  */
@@ -45,7 +47,14 @@ export function checkConnectionPool(stats: ClientStats, subscribers: PubSubStats
   };
   if (stats.breaker.lastError !== undefined) check.breaker.lastError = stats.breaker.lastError;
   if (stats.pool.lastCreateError !== undefined) check.pool.lastCreateError = stats.pool.lastCreateError;
+  if (stats.connections.nodes !== undefined) {
+    check.openNodes = Object.entries(stats.connections.nodes)
+      .filter(([, figures]) => figures.breaker.state === 'open')
+      .map(([address]) => address)
+      .sort();
+  }
   const troubled =
+    (check.openNodes?.length ?? 0) > 0 ||
     stats.breaker.state === 'open' ||
     stats.breaker.lastError !== undefined ||
     stats.pool.lastCreateError !== undefined ||

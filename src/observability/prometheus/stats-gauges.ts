@@ -75,6 +75,7 @@ export function createStatsGauges(registry: Registry, prefix: string, source: St
   gauge('redis_kit_breaker_open', '1 while the circuit breaker is open (commands fail at once), else 0.', (s) =>
     s.breaker.state === 'open' ? 1 : 0,
   );
+  createNodeGauges(registers, name, source);
   new Counter({
     name: name('db_client_connection_timeouts_total'),
     help: 'Lease requests that timed out waiting for a connection (OpenTelemetry db.client.connection.timeouts).',
@@ -85,6 +86,59 @@ export function createStatsGauges(registry: Registry, prefix: string, source: St
       // The pool counts since the client was created; the counter mirrors it.
       this.reset();
       this.inc(stats.pool.acquireFailures.ERR_REDIS_POOL_TIMEOUT ?? 0);
+    },
+  });
+}
+
+const NODE_ROLES = ['lane', 'lease', 'subscriber', 'invalidation'] as const;
+
+/**
+ * Cluster mode: figures per node, labelled `node="host:port"` (the address
+ * the cluster announces; never credentials). The label's values are the
+ * nodes `stats().connections.nodes` lists now, so their number is bounded by
+ * the cluster's nodes: each scrape starts afresh, and a node that left the
+ * slot map leaves the exposition. Standalone and Sentinel clients export no
+ * series of these.
+ */
+function createNodeGauges(registers: Registry[], name: (base: string) => string, source: StatsSource): void {
+  new Gauge({
+    name: name('redis_kit_node_connections'),
+    help: 'Cluster mode: connections open on each node, by role (lane, lease, subscriber, invalidation).',
+    labelNames: ['node', 'role'],
+    registers,
+    collect() {
+      const stats = source();
+      if (stats === undefined) return;
+      this.reset();
+      for (const [node, figures] of Object.entries(stats.connections.nodes ?? {})) {
+        for (const role of NODE_ROLES) this.set({ node, role }, figures[role]);
+      }
+    },
+  });
+  new Gauge({
+    name: name('redis_kit_node_breaker_open'),
+    help: "Cluster mode: 1 while a node's own breaker is open (commands for its slots fail at once), else 0.",
+    labelNames: ['node'],
+    registers,
+    collect() {
+      const stats = source();
+      if (stats === undefined) return;
+      this.reset();
+      for (const [node, figures] of Object.entries(stats.connections.nodes ?? {}))
+        this.set({ node }, figures.breaker.state === 'open' ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: name('redis_kit_node_failures_total'),
+    help: 'Cluster mode: failures attributed to each node (connection errors, commands without a reply by their deadline).',
+    labelNames: ['node'],
+    registers,
+    collect() {
+      const stats = source();
+      if (stats === undefined) return;
+      // The breakers count since the client was created; the counter mirrors them.
+      this.reset();
+      for (const [node, figures] of Object.entries(stats.connections.nodes ?? {})) this.inc({ node }, figures.breaker.failures);
     },
   });
 }
