@@ -1,5 +1,6 @@
-import type { EngineSeam, ReplyReceiver } from '../engine/engine-seam.js';
+import type { EngineSeam } from '../engine/engine-seam.js';
 import type { RedisKitError } from '../errors.js';
+import type { CommandCarrier } from './command-send.js';
 import type { PendingCommand } from './pending-command.js';
 
 /** Where a lane's commands report their outcome: the {@link Lanes} that sent them. */
@@ -10,34 +11,26 @@ export interface LaneHost {
   failed(lane: Lane, command: PendingCommand, error: RedisKitError): void;
 }
 
-/** One multiplexed connection and the commands it has on the wire. */
-export interface Lane {
-  readonly engine: EngineSeam;
-  readonly host: LaneHost;
-  inFlight: number;
-}
-
 /**
- * One send of one command on one lane: the engine's {@link ReplyReceiver}.
- * It carries the lane, so the host knows whose in-flight count the outcome
- * ends, and the command, which may be sent again (a new LaneSend) after a
- * lost connection. Two references instead of a promise, its reaction and two
- * closures per queued command.
+ * One multiplexed connection and the count of its commands on the wire. As
+ * the carrier of its sends it tells the host which lane an outcome ends, so
+ * a command sent again after a lost connection is counted on its new lane.
  */
-export class LaneSend implements ReplyReceiver {
-  readonly #lane: Lane;
-  readonly #command: PendingCommand;
+export class Lane implements CommandCarrier {
+  readonly engine: EngineSeam;
+  readonly #host: LaneHost;
+  inFlight = 0;
 
-  constructor(lane: Lane, command: PendingCommand) {
-    this.#lane = lane;
-    this.#command = command;
+  constructor(engine: EngineSeam, host: LaneHost) {
+    this.engine = engine;
+    this.#host = host;
   }
 
-  resolve(reply: unknown): void {
-    this.#lane.host.landed(this.#lane, this.#command, reply);
+  landed(command: PendingCommand, reply: unknown): void {
+    this.#host.landed(this, command, reply);
   }
 
-  fail(error: RedisKitError): void {
-    this.#lane.host.failed(this.#lane, this.#command, error);
+  failed(command: PendingCommand, error: RedisKitError): void {
+    this.#host.failed(this, command, error);
   }
 }

@@ -5,7 +5,8 @@ import { classifyError } from '../engine/classify-error.js';
 import { ReconnectStrategy } from './reconnect-strategy.js';
 import type { Breaker } from './breaker.js';
 import type { Deadlines } from './deadlines.js';
-import { type Lane, type LaneHost, LaneSend } from './lane.js';
+import { CommandSend } from './command-send.js';
+import { Lane, type LaneHost } from './lane.js';
 import type { PendingCommand } from './pending-command.js';
 import { mayResend } from './resend-policy.js';
 
@@ -47,7 +48,7 @@ export class Lanes {
   #closed = false;
   #inFlight = 0;
   #drained: (() => void) | undefined;
-  /** The lanes' way back in from a {@link LaneSend}: created once, not per command. */
+  /** The lanes' way back in from a lane's {@link CommandSend}: created once, not per command. */
   readonly #host: LaneHost = {
     landed: (lane, command, reply) => {
       this.#landed(lane, command);
@@ -198,7 +199,7 @@ export class Lanes {
       random: this.#options.random,
     });
     const engine = this.#options.factory.createSeam('lane', reconnect.retryStrategy);
-    const lane: Lane = { engine, host: this.#host, inFlight: 0 };
+    const lane = new Lane(engine, this.#host);
     engine.on('ready', () => {
       reconnect.reset();
       // The breaker closes before anyone hears that Redis is back, so a
@@ -246,7 +247,7 @@ export class Lanes {
   #send(lane: Lane, command: PendingCommand): void {
     lane.inFlight++;
     this.#inFlight++;
-    const send = new LaneSend(lane, command);
+    const send = new CommandSend(lane, command);
     if (command.batch === undefined) {
       lane.engine.dispatch(command.name, command.args, command.buffer, send);
       return;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CommandTimeoutError, ConnectionLostError } from '../../src/index.js';
+import { ClosedError, CommandTimeoutError, ConnectionLostError } from '../../src/index.js';
 import { type FaultProxy, type RedisServer, startFaultProxy, startRedis, waitFor } from '../helpers/index.js';
 import { kitFor, settle } from '../helpers/kit.js';
 
@@ -8,7 +8,8 @@ import { kitFor, settle } from '../helpers/kit.js';
  * The lanes hand the engine a reply receiver per send (no promise per queued command): what the
  * promise chain used to guarantee must still hold. A receiver can now be called synchronously,
  * from inside the engine's socket read or while a lost connection fails its commands, so the
- * order of "fail the commands" and "the engine is not ready" matters here.
+ * order of "fail the commands" and "the engine is not ready" matters here. Leases use the same
+ * receiver and count their commands in flight in an array.
  */
 for (const engine of ['resp', 'ioredis'] as const) {
   describe(`lanes over the reply receiver (engine '${engine}')`, () => {
@@ -60,6 +61,35 @@ for (const engine of ['resp', 'ioredis'] as const) {
       const written = await write;
       assert.ok(!written.ok && written.error instanceof ConnectionLostError, `the write in doubt fails typed: ${String(written)}`);
       assert.equal(redis.stats().lanes.inFlight, 0);
+    });
+    it('a lease whose commands all landed, in any number, is lent again; one ended with a reply owed is replaced and the reply fails typed', async () => {
+      await using slow: FaultProxy = await startFaultProxy({ host: server.host, port: server.port });
+      await using redis = kitFor(slow, { engine, maxConnections: 5, commandTimeoutMs: 5000 });
+      await redis.connect();
+      await redis.set('sink:lease', 'v');
+      const first = await redis.lease(async (c) => {
+        const replies = await Promise.all([c.get('sink:lease'), c.ping(), c.get('sink:lease'), c.echo('e')]);
+        assert.deepEqual(replies, ['v', 'PONG', 'v', 'e']);
+        return c.connectionId;
+      });
+      const again = await redis.lease(async (c) => {
+        assert.equal(await c.get('sink:lease'), 'v');
+        return c.connectionId;
+      });
+      assert.equal(again, first, 'nothing was owed: the same connection was lent again');
+      slow.setLatency(300);
+      let owed: Promise<unknown> | undefined;
+      const ended = await redis.lease(async (c) => {
+        await c.ping();
+        owed = settle(c.get('sink:lease'));
+        return c.connectionId;
+      });
+      slow.setLatency(0);
+      const result = (await owed) as Awaited<ReturnType<typeof settle>>;
+      assert.ok(!result.ok && result.error instanceof ClosedError, `the owed reply fails typed: ${String(!result.ok && result.error)}`);
+      assert.equal(ended, first);
+      const next = await redis.lease(async (c) => c.connectionId);
+      assert.notEqual(next, ended, 'the connection that still owed a reply was destroyed, not lent');
     });
   });
 }
