@@ -54,7 +54,7 @@ export class RespEngineCommand implements RespCommand {
 }
 
 /** The error `send` rejects with: closed before it was written means it did not run, like ioredis's unwritable stream. */
-export function engineFailure(name: string, error: unknown): RedisKitError {
+function engineFailure(name: string, error: unknown): RedisKitError {
   if (error instanceof ClosedError) return unsentLoss(`${name} was not sent: ${error.message}`, error);
   return classifyError(error, name);
 }
