@@ -6,6 +6,21 @@ export type BatchCommand = [name: string, ...args: unknown[]];
 /** A batch's replies, one `[error, reply]` pair per command; each error is a typed redis-kit error. */
 export type BatchReplies = [error: Error | null, reply: unknown][];
 
+/**
+ * Where one command's outcome goes when it is sent with
+ * {@link EngineSeam.dispatch}: a reply sink, in place of a promise (a
+ * promise, its two resolving functions and the caller's reaction cost about
+ * 430 B for every command queued on a lane). Exactly one of the two is
+ * called, once; possibly synchronously, from inside `dispatch` (a refusal) or
+ * from inside the engine's socket read.
+ */
+export interface ReplyReceiver {
+  /** The reply, mapped as `send` would resolve it. */
+  resolve(reply: unknown): void;
+  /** A typed redis-kit error, as `send` would reject with it (marked `neverSent()` when it never left). */
+  fail(error: RedisKitError): void;
+}
+
 export interface EngineEvents {
   /** The connection is usable (after the handshake). */
   ready: [];
@@ -47,6 +62,13 @@ export interface EngineSeam extends EventEmitter<EngineEvents> {
   readonly backedUp?: boolean;
   /** One command; the reply is a string/number/array, or Buffers when `buffer`. */
   send(name: string, args: unknown[], buffer?: boolean): Promise<unknown>;
+  /**
+   * {@link send} without a promise: the outcome goes to `receiver`. For the
+   * lanes, whose queued commands would otherwise each hold one. While the
+   * engine delivers failures of a lost connection, it already says `isReady`
+   * false, so a receiver that sends again from `fail` does not pick it.
+   */
+  dispatch(name: string, args: unknown[], buffer: boolean, receiver: ReplyReceiver): void;
   /** Commands back to back; `atomic` wraps them in MULTI/EXEC. Null when EXEC aborted (WATCH). */
   batch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null>;
   /** Connects and waits for the handshake; on timeout `'destroy'` ends the engine, `'retry'` reconnects. */

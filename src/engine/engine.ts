@@ -4,7 +4,14 @@ import { guardAuth } from './auth-guard.js';
 import { awaitReady } from './await-ready.js';
 import { classifyError, isReplyError, neverSent, sanitizedCause } from './classify-error.js';
 import { AuthError, ConnectError, ConnectionLostError, type RedisKitError } from '../errors.js';
-import { type BatchCommand, type BatchReplies, type EngineEvents, type EngineSeam, nextEngineId } from './engine-seam.js';
+import {
+  type BatchCommand,
+  type BatchReplies,
+  type EngineEvents,
+  type EngineSeam,
+  nextEngineId,
+  type ReplyReceiver,
+} from './engine-seam.js';
 import { ioredisQueuedErrors, isExecAbort, transactionDiscarded } from './exec-abort.js';
 import type { IoredisClient } from './ioredis-client.js';
 
@@ -104,6 +111,14 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineSeam {
     return reply.catch((error: unknown) => {
       throw classifyError(error, name);
     });
+  }
+
+  /** {@link send} with its outcome adapted to `receiver` (this engine's commands are promises anyway). */
+  dispatch(name: string, args: unknown[], buffer: boolean, receiver: ReplyReceiver): void {
+    this.send(name, args, buffer).then(
+      (reply) => receiver.resolve(reply),
+      (error: unknown) => receiver.fail(classifyError(error, name)),
+    );
   }
 
   #dispatch(name: string, args: unknown[], buffer: boolean): Promise<unknown> {

@@ -4,7 +4,7 @@ import type { CommandArg } from './resp/encode-command.js';
 /** A command as it goes on the wire: lower-case name, flat string/Buffer arguments, keys prefixed. */
 export interface PreparedCommand {
   readonly name: string;
-  readonly args: CommandArg[];
+  readonly args: readonly CommandArg[];
   /** Decode the reply's strings as Buffers. */
   readonly buffers: boolean;
 }
@@ -32,24 +32,32 @@ export function prepareCommand(rawName: string, rawArgs: readonly unknown[], buf
   }
   name = name.toLowerCase();
   const pairs = name === 'hset' || name === 'hmset' ? 'after-key' : name === 'mset' || name === 'msetnx' ? 'only' : undefined;
-  let args: CommandArg[];
+  let args: readonly CommandArg[];
   // The usual case (every argument a string or Buffer, and no command that
-  // spreads an object, a Buffer included, into fields) needs one copy, not
-  // flat() and map(): one array per command fewer.
-  if (pairs === undefined && allPlain(rawArgs)) args = rawArgs.slice();
+  // spreads an object, a Buffer included, into fields) takes the caller's
+  // array as it is: the connection encodes a command when it is sent (the
+  // engine sends only on a ready connection), so nothing reads the array
+  // later but SUBSCRIBE's count and a lane's resend, which reads it from the
+  // caller's command anyway. One array per command fewer.
+  if (pairs === undefined && allPlain(rawArgs)) args = rawArgs;
   else {
     let flat: unknown[] = rawArgs.flat();
     if (pairs === 'after-key') flat = fieldsAfterKey(flat);
     else if (pairs === 'only') flat = fieldsOnly(flat);
     args = flat.map(toArg);
   }
-  if (keyPrefix !== '' && exists(name)) {
-    for (const index of getKeyIndexes(name, args)) {
-      const key = args[index];
-      if (key !== undefined) args[index] = Buffer.isBuffer(key) ? Buffer.concat([Buffer.from(keyPrefix), key]) : keyPrefix + String(key);
-    }
-  }
+  if (keyPrefix !== '' && exists(name)) args = withKeyPrefix(name, args, keyPrefix);
   return { name, args, buffers };
+}
+
+/** A copy of `args` with `keyPrefix` on every key (the caller's array is left as it was). */
+function withKeyPrefix(name: string, args: readonly CommandArg[], keyPrefix: string): CommandArg[] {
+  const out = args.slice();
+  for (const index of getKeyIndexes(name, out)) {
+    const key = out[index];
+    if (key !== undefined) out[index] = Buffer.isBuffer(key) ? Buffer.concat([Buffer.from(keyPrefix), key]) : keyPrefix + String(key);
+  }
+  return out;
 }
 
 /** Strings and Buffers only: nothing to flatten or turn into text. */

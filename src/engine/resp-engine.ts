@@ -8,11 +8,12 @@ import {
   type EngineEvents,
   type EngineSeam,
   nextEngineId,
+  type ReplyReceiver,
   type RetryStrategy,
 } from './engine-seam.js';
 import { runBatch } from './resp-batch.js';
 import { type PreparedCommand, prepareCommand } from './resp-command-prep.js';
-import { RespEngineCommand } from './resp-engine-command.js';
+import { PromiseReceiver, RespEngineCommand } from './resp-engine-command.js';
 import { RespConnection, type RespConnectionOptions } from './resp/index.js';
 
 export interface RespEngineOptions {
@@ -66,8 +67,13 @@ export class RespEngine extends EventEmitter<EngineEvents> implements EngineSeam
     this.#options = options;
   }
 
+  /**
+   * False as soon as the connection closes, also while it is still failing
+   * what was in flight (before its 'close' event reaches this engine): a
+   * lane that sends a failed read again from there must not pick this one.
+   */
   get isReady(): boolean {
-    return this.#state === READY;
+    return this.#state === READY && this.#connection?.isReady === true;
   }
 
   get isEnded(): boolean {
@@ -92,32 +98,44 @@ export class RespEngine extends EventEmitter<EngineEvents> implements EngineSeam
   }
 
   send(name: string, args: unknown[], buffer = false): Promise<unknown> {
+    const receiver = new PromiseReceiver();
+    this.dispatch(name, args, buffer, receiver);
+    return receiver.promise;
+  }
+
+  dispatch(name: string, args: unknown[], buffer: boolean, receiver: ReplyReceiver): void {
     let prepared: PreparedCommand;
     try {
       prepared = prepareCommand(name, args, buffer, this.#options.keyPrefix);
     } catch (error) {
-      return Promise.reject(classifyError(error, name));
+      receiver.fail(classifyError(error, name));
+      return;
     }
-    return this.#sendPrepared(prepared, this.#connection?.protocol ?? 2);
+    this.#sendPrepared(prepared, this.#connection?.protocol ?? 2, receiver);
   }
 
   batch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
-    if (this.#state !== READY) return Promise.reject(this.#notReady(atomic ? 'multi' : 'pipeline'));
+    if (!this.isReady) return Promise.reject(this.#notReady(atomic ? 'multi' : 'pipeline'));
     try {
-      return runBatch(commands, atomic, this.#options.keyPrefix, this.#connection?.protocol ?? 2, (command) => this.#sendPrepared(command));
+      return runBatch(commands, atomic, this.#options.keyPrefix, this.#connection?.protocol ?? 2, (command) => {
+        const receiver = new PromiseReceiver();
+        this.#sendPrepared(command, undefined, receiver);
+        return receiver.promise;
+      });
     } catch (error) {
       return Promise.reject(classifyError(error, atomic ? 'multi' : 'pipeline'));
     }
   }
 
   /** With a `protocol`, the reply is mapped for it (`transformReply`); batches map their replies themselves. */
-  #sendPrepared(prepared: PreparedCommand, protocol?: 2 | 3): Promise<unknown> {
+  #sendPrepared(prepared: PreparedCommand, protocol: 2 | 3 | undefined, receiver: ReplyReceiver): void {
     const connection = this.#connection;
-    if (connection === undefined || this.#state !== READY) return Promise.reject(this.#notReady(prepared.name));
-    const command = new RespEngineCommand(prepared, protocol);
-    connection.send(command);
+    if (connection === undefined || !this.isReady) {
+      receiver.fail(this.#notReady(prepared.name));
+      return;
+    }
+    connection.send(new RespEngineCommand(prepared, protocol, receiver));
     this.#armWatchdog(connection);
-    return command.promise;
   }
 
   #notReady(name: string): ConnectionLostError {

@@ -3,12 +3,17 @@ import { blockingTimeoutMs, isBlocking } from '../commands/command-table.js';
 import { installCommands } from '../commands/install-commands.js';
 import { validTimeout } from '../commands/timeout-option.js';
 import type { BatchCommand, BatchReplies } from '../engine/engine-seam.js';
-import { ClosedError } from '../errors.js';
+import { ClosedError, type RedisKitError } from '../errors.js';
+import { classifyError } from '../engine/classify-error.js';
+import { type CommandCarrier, CommandSend } from '../pool/command-send.js';
 import type { Deadlines } from '../pool/deadlines.js';
 import type { PooledConnection, ReleaseState } from '../pool/pooled-connection.js';
 import { type CommandObserver, PendingCommand } from '../pool/pending-command.js';
 import { type ChainablePipeline, Pipeline } from '../commands/pipeline.js';
 import { commandKeys, type SlotCheck, type SlotPin } from './slot-check.js';
+
+/** No WATCHed keys: shared, so a lease that never WATCHes allocates no array for them. */
+const NO_KEYS: readonly string[] = Object.freeze([]);
 
 const CLEAN: ReleaseState = Object.freeze({ discard: false, reset: [] }) as ReleaseState;
 
@@ -51,10 +56,11 @@ export interface LeaseContext {
  * still in flight.
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface merged below types the command methods installCommands puts on the prototype.
-export class LeasedConnection {
+export class LeasedConnection implements CommandCarrier {
   readonly #connection: PooledConnection;
   readonly #context: LeaseContext;
-  readonly #inFlight = new Set<PendingCommand>();
+  /** Sent and not yet answered (usually one: an array is cheaper per lease than a Set). */
+  readonly #inFlight: PendingCommand[] = [];
   #ended = false;
   #endReason: Error | undefined;
   #watched = false;
@@ -62,7 +68,7 @@ export class LeasedConnection {
   #db: number;
   #unrecoverable = false;
   /** Keys WATCHed since the last EXEC/DISCARD/UNWATCH: a transaction must share their slot. */
-  #watchedKeys: string[] = [];
+  #watchedKeys: readonly string[] = NO_KEYS;
   readonly #pin: SlotPin | undefined;
 
   constructor(connection: PooledConnection, context: LeaseContext, pin?: SlotPin) {
@@ -90,7 +96,8 @@ export class LeasedConnection {
     this.#track(lower, args);
     timeoutMs ??= this.#commandTimeout(lower, args);
     const command = new PendingCommand(lower, args, options?.buffer ?? false, timeoutMs, this.#context.observer);
-    this.#start(command, this.#connection.engine.send(lower, args, command.buffer));
+    this.#start(command);
+    this.#connection.engine.dispatch(lower, args, command.buffer, new CommandSend(this, command));
     return command.promise;
   }
 
@@ -113,14 +120,13 @@ export class LeasedConnection {
     if (!this.#ended) this.#endReason = reason;
     this.#ended = true;
     this.#context.live.delete(this);
-    const discard = this.#unrecoverable || this.#inFlight.size > 0;
-    if (this.#inFlight.size > 0) {
+    const discard = this.#unrecoverable || this.#inFlight.length > 0;
+    if (this.#inFlight.length > 0) {
       const error = this.#endError();
-      for (const command of this.#inFlight) {
+      for (const command of this.#inFlight.splice(0)) {
         this.#context.deadlines.disarm(command);
         command.fail(error);
       }
-      this.#inFlight.clear();
     }
     if (!discard && !this.#inMulti && !this.#watched && this.#db === this.#context.db) return CLEAN;
     const reset: ReleaseState['reset'] = [];
@@ -167,11 +173,15 @@ export class LeasedConnection {
     // harmless when it did not take effect.
     if (atomic) {
       this.#watched = false;
-      this.#watchedKeys = [];
+      this.#watchedKeys = NO_KEYS;
     }
     const command = new PendingCommand(atomic ? 'multi' : 'pipeline', [], false, timeoutMs, this.#context.observer);
     command.batch = { commands, atomic };
-    this.#start(command, this.#connection.engine.batch(commands, atomic));
+    this.#start(command);
+    this.#connection.engine.batch(commands, atomic).then(
+      (replies) => this.landed(command, replies),
+      (error: unknown) => this.failed(command, classifyError(error, command.name)),
+    );
     return command.promise as Promise<BatchReplies | null>;
   }
 
@@ -181,34 +191,45 @@ export class LeasedConnection {
     return isBlocking(name, args) ? blockingTimeoutMs(name, args) + base : base;
   }
 
-  /** Counts `command` in flight under its deadline until `reply` settles. */
-  #start(command: PendingCommand, reply: Promise<unknown>): void {
-    this.#inFlight.add(command);
+  /** Counts `command` in flight under its deadline until its outcome lands. */
+  #start(command: PendingCommand): void {
+    this.#inFlight.push(command);
     this.#context.deadlines.arm(command, command.timeoutMs, command.startedAt);
-    reply.then(
-      (value) => this.#landed(command, value, undefined),
-      (error: unknown) => this.#landed(command, undefined, error ?? new Error('unknown failure')),
-    );
   }
 
-  #landed(command: PendingCommand, reply: unknown, error: unknown): void {
+  /** @internal The reply to `command` came (the engine's {@link CommandSend}). */
+  landed(command: PendingCommand, reply: unknown): void {
+    this.#settled(command);
+    command.resolve(reply);
+  }
+
+  /** @internal `command` failed on this connection. */
+  failed(command: PendingCommand, error: RedisKitError): void {
+    this.#settled(command);
+    command.fail(error);
+  }
+
+  #settled(command: PendingCommand): void {
     this.#context.deadlines.disarm(command);
     // A command that expired stays in #inFlight until its reply lands, so the
-    // connection is not lent again with a reply still owed.
-    this.#inFlight.delete(command);
-    if (error === undefined) command.resolve(reply);
-    else command.fail(error);
+    // connection is not lent again with a reply still owed. After end() it is
+    // no longer there (end() failed it).
+    const inFlight = this.#inFlight;
+    const index = inFlight.lastIndexOf(command);
+    if (index === -1) return;
+    const last = inFlight.pop() as PendingCommand;
+    if (index < inFlight.length) inFlight[index] = last;
   }
 
   #track(name: string, args: unknown[]): void {
     switch (name) {
       case 'watch':
         this.#watched = true;
-        if (this.#context.slotCheck !== undefined) this.#watchedKeys.push(...commandKeys(name, args));
+        if (this.#context.slotCheck !== undefined) this.#watchedKeys = [...this.#watchedKeys, ...commandKeys(name, args)];
         return;
       case 'unwatch':
         this.#watched = false;
-        this.#watchedKeys = [];
+        this.#watchedKeys = NO_KEYS;
         return;
       case 'multi':
         this.#inMulti = true;
@@ -217,7 +238,7 @@ export class LeasedConnection {
       case 'discard':
         this.#inMulti = false;
         this.#watched = false;
-        this.#watchedKeys = [];
+        this.#watchedKeys = NO_KEYS;
         return;
       case 'select':
         this.#db = Number(args[0]);

@@ -29,8 +29,9 @@ export async function runLease<T>(
   const timeoutMs = validTimeout('timeoutMs', options.timeoutMs);
   const signal = options.signal;
   if (signal?.aborted) throw new AbortedError('aborted before a connection was leased', { cause: signal.reason });
+  // Only a lease for a key needs it (its node wait shares the acquire timeout): a clock read fewer per lease.
+  const startedAt = target === undefined ? 0 : performance.now();
   // The synchronous fast path skips a promise tick when an idle connection is ready.
-  const startedAt = performance.now();
   const pooled = pool.tryAcquireNow() ?? (await pool.acquire(signal, timeoutMs));
   if (target !== undefined) {
     try {

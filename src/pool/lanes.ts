@@ -1,10 +1,12 @@
 import { ClosedError, QueueFullError, type RedisKitError } from '../errors.js';
 import { channels } from '../observability/channels.js';
 import type { ConnectionFactory } from '../topology/connection-factory.js';
-import type { EngineSeam } from '../engine/engine-seam.js';
+import { classifyError } from '../engine/classify-error.js';
 import { ReconnectStrategy } from './reconnect-strategy.js';
 import type { Breaker } from './breaker.js';
 import type { Deadlines } from './deadlines.js';
+import { CommandSend } from './command-send.js';
+import { Lane, type LaneHost } from './lane.js';
 import type { PendingCommand } from './pending-command.js';
 import { mayResend } from './resend-policy.js';
 
@@ -30,11 +32,6 @@ export interface LanesOptions {
   random?: () => number;
 }
 
-interface Lane {
-  engine: EngineSeam;
-  inFlight: number;
-}
-
 /**
  * The multiplexed connections ordinary commands travel on. A command goes to
  * the ready lane with the least work in flight; while no lane is ready it
@@ -51,6 +48,14 @@ export class Lanes {
   #closed = false;
   #inFlight = 0;
   #drained: (() => void) | undefined;
+  /** The lanes' way back in from a lane's {@link CommandSend}: created once, not per command. */
+  readonly #host: LaneHost = {
+    landed: (lane, command, reply) => {
+      this.#landed(lane, command);
+      command.resolve(reply);
+    },
+    failed: (lane, command, error) => this.#failed(lane, command, error),
+  };
 
   constructor(options: LanesOptions) {
     this.#options = options;
@@ -194,7 +199,7 @@ export class Lanes {
       random: this.#options.random,
     });
     const engine = this.#options.factory.createSeam('lane', reconnect.retryStrategy);
-    const lane: Lane = { engine, inFlight: 0 };
+    const lane = new Lane(engine, this.#host);
     engine.on('ready', () => {
       reconnect.reset();
       // The breaker closes before anyone hears that Redis is back, so a
@@ -242,28 +247,35 @@ export class Lanes {
   #send(lane: Lane, command: PendingCommand): void {
     lane.inFlight++;
     this.#inFlight++;
-    const reply =
-      command.batch === undefined
-        ? lane.engine.send(command.name, command.args, command.buffer)
-        : lane.engine.batch(command.batch.commands, command.batch.atomic);
-    reply.then(
-      (reply) => {
-        this.#landed(lane, command);
-        command.resolve(reply);
-      },
-      (error: unknown) => {
-        lane.inFlight--;
-        this.#inFlight--;
-        if (!command.settled && mayResend(command, error)) {
-          command.resends++;
-          this.#resend(command);
-          return;
-        }
-        this.#options.deadlines.disarm(command);
-        command.fail(error);
-        if (this.#drained !== undefined) this.checkDrained();
-      },
+    const send = new CommandSend(lane, command);
+    if (command.batch === undefined) {
+      lane.engine.dispatch(command.name, command.args, command.buffer, send);
+      return;
+    }
+    lane.engine.batch(command.batch.commands, command.batch.atomic).then(
+      (replies) => send.resolve(replies),
+      (error: unknown) => send.fail(classifyError(error, command.name)),
     );
+  }
+
+  /**
+   * A send failed: a read (or anything that never left) goes out again under
+   * its original deadline, anything else fails its caller. May run inside the
+   * engine's dispatch or while a lost connection fails its commands: the
+   * engine reports itself not ready by then, so the resend picks another lane
+   * or waits in the queue for a reconnect.
+   */
+  #failed(lane: Lane, command: PendingCommand, error: RedisKitError): void {
+    lane.inFlight--;
+    this.#inFlight--;
+    if (!command.settled && mayResend(command, error)) {
+      command.resends++;
+      this.#resend(command);
+      return;
+    }
+    this.#options.deadlines.disarm(command);
+    command.fail(error);
+    if (this.#drained !== undefined) this.checkDrained();
   }
 
   /** Sends again on another (or the reconnected) lane, still under the command's original deadline. */
