@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { BatchCommand, BatchReplies, EngineEvents, EngineSeam } from '../engine/engine-seam.js';
+import { classifyError } from '../engine/classify-error.js';
+import type { BatchCommand, BatchReplies, EngineEvents, EngineSeam, ReplyReceiver } from '../engine/engine-seam.js';
 import { ConnectError, ConnectionLostError, type AuthError, type RedisKitError, ReplyError } from '../errors.js';
 import { keySlot } from './cluster-slot.js';
 import { commandKeys, firstKey } from './command-keys.js';
@@ -84,6 +85,14 @@ export class NodeGuardedEngine extends EventEmitter<EngineEvents> implements Eng
     return this.#guarded(address, this.#options.commandTimeoutMs, () => this.#inner.send(name, args, buffer));
   }
 
+  /** {@link send} adapted to `receiver`: cluster lanes are ioredis, whose commands are promises anyway. */
+  dispatch(name: string, args: unknown[], buffer: boolean, receiver: ReplyReceiver): void {
+    this.send(name, args, buffer).then(
+      (reply) => receiver.resolve(reply),
+      (error: unknown) => receiver.fail(classifyError(error, name)),
+    );
+  }
+
   batch(commands: BatchCommand[], atomic: boolean): Promise<BatchReplies | null> {
     let first: string | undefined;
     const { breakers } = this.#options;
@@ -141,7 +150,6 @@ export class NodeGuardedEngine extends EventEmitter<EngineEvents> implements Eng
         return reply;
       },
       (error: unknown) => {
-        // A reply error is an answer; a lost or refused connection is the node's failure.
         // A reply error is an answer; a lost or refused connection is the node's failure; anything
         // else (refused before sending, the client closing) says nothing about the node.
         if (error instanceof ConnectionLostError || error instanceof ConnectError) breakers.failed(watch, timeoutMs, error);
