@@ -44,8 +44,8 @@ describe('cache: codecs', () => {
     const buildSrc = join(here, '..', '..', 'src');
     const dir = mkdtempSync(join(tmpdir(), 'redis-kit-no-msgpackr-'));
     try {
-      for (const file of ['errors.js', 'cache/errors.js', 'cache/codecs/msgpack-codec.js', 'cache/codecs/codec.js']) {
-        cpSync(join(buildSrc, file), join(dir, 'src', file));
+      for (const file of ['errors.js', 'errors', 'cache/errors.js', 'cache/codecs/msgpack-codec.js', 'cache/codecs/codec.js']) {
+        cpSync(join(buildSrc, file), join(dir, 'src', file), { recursive: true });
       }
       const script = `
         const { msgpackCodec } = await import(${JSON.stringify(join(dir, 'src', 'cache', 'codecs', 'msgpack-codec.js'))});
