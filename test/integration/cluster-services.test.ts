@@ -301,6 +301,17 @@ describe('services on Redis Cluster (redis-lab, 3 masters + 3 replicas)', { skip
     await waitFor(() => cache.stats().nearCache.live, { what: 'the near-cache live' });
     await cache.set(key, 'v1');
     assert.equal(await cache.get(key), 'v1');
+    // The victim's replica has the value before the crash (a SIGKILL loses what was not replicated).
+    const offset = (info: unknown, field: string) => Number(new RegExp(`^${field}:(\\d+)`, 'm').exec(String(info))?.[1] ?? -1);
+    const written = offset(await lab.command(victim, 'INFO', 'replication'), 'master_repl_offset');
+    const victimId = (await lab.clusterNodes()).find((node) => node.port === victim)?.id;
+    const replicas = (await lab.clusterNodes()).filter((node) => victimId !== undefined && node.masterId === victimId);
+    assert.ok(replicas.length > 0, `the victim ${victim} has a replica to promote`);
+    for (const replica of replicas) {
+      await waitFor(async () => offset(await lab.command(replica.port, 'INFO', 'replication'), 'slave_repl_offset') >= written, {
+        what: `replica ${replica.port} in sync with ${victim}`,
+      });
+    }
     const nearLive: boolean[] = [];
     cache.on('nearCache', (live) => nearLive.push(live));
 
