@@ -3,8 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { type Cache, createCache } from '../../src/cache/index.js';
 import { type CreateRedisOptions, EngineError } from '../../src/index.js';
-import { type RedisServer, startRedis, waitFor, withTimeout } from '../helpers/index.js';
+import { type RedisServer, startRedis, waitFor } from '../helpers/index.js';
 import { startHoldProxy } from '../helpers/hold-proxy.js';
+import { invalidation } from '../helpers/cache-invalidation.js';
 import { kitFor } from '../helpers/kit.js';
 
 /**
@@ -13,21 +14,6 @@ import { kitFor } from '../helpers/kit.js';
  * `engine: 'resp'` whatever the suite runs on (the transport exists only there).
  */
 const onLanes: CreateRedisOptions = { engine: 'resp' };
-
-function invalidation(cache: Cache<unknown>, key: string | null): Promise<void> {
-  return withTimeout(
-    new Promise<void>((resolve) => {
-      const listener = (changed: string | null) => {
-        if (changed !== key) return;
-        cache.off('invalidate', listener);
-        resolve();
-      };
-      cache.on('invalidate', listener);
-    }),
-    5000,
-    `the invalidation of ${key}`,
-  );
-}
 
 function live(cache: Cache<unknown>): Promise<void> {
   return waitFor(() => cache.stats().nearCache.live, { what: 'the near-cache to be live' });

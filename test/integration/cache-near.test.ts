@@ -4,23 +4,8 @@ import { Redis } from 'ioredis';
 import { type Cache, createCache } from '../../src/cache/index.js';
 import { createRedis, NoPermissionError } from '../../src/index.js';
 import { type RedisServer, startRedis, waitFor, withTimeout } from '../helpers/index.js';
+import { invalidation } from '../helpers/cache-invalidation.js';
 import { kitFor } from '../helpers/kit.js';
-
-/** Resolves when Redis has told the cache that `key` changed (null: everything). */
-function invalidation(cache: Cache<unknown>, key: string | null): Promise<void> {
-  return withTimeout(
-    new Promise<void>((resolve) => {
-      const listener = (changed: string | null) => {
-        if (changed !== key) return;
-        cache.off('invalidate', listener);
-        resolve();
-      };
-      cache.on('invalidate', listener);
-    }),
-    5000,
-    `the invalidation of ${key}`,
-  );
-}
 
 /** Resolves when the near-cache starts (true) or stops (false) serving. */
 function nearState(cache: Cache<unknown>, live: boolean): Promise<void> {

@@ -55,13 +55,24 @@ describe('connection channels: every connection is published, the invalidation o
       assert.equal(of('subscriber', 'create').length, 1);
       assert.equal(of('lane', 'create').length, 2);
 
-      // Both listening connections are in pub/sub mode on the server.
+      // Both listening connections are in pub/sub mode on the server (the invalidation one once the
+      // near-cache is live: it is announced when connected, before its SUBSCRIBE).
+      await waitFor(() => cache.stats().nearCache.live, { what: 'the near-cache live (its connection subscribed)' });
       await server.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
       // A wide bound: on a loaded machine the reconnect's backoff and handshake take a while.
-      const reconnected = (role: string) => of(role, 'destroy', 'broken').length === 1 && of(role, 'create').length === 2;
-      await waitFor(() => reconnected('invalidation') && reconnected('subscriber'), {
-        what: 'the killed invalidation and subscriber connections reported broken, then their reconnects',
-        timeoutMs: 20_000,
+      // The subscriber may break more than once on a loaded machine (a missed heartbeat): what matters
+      // is that it broke, and is up again (more connections announced than reported ended).
+      const subscriberUp = () =>
+        of('subscriber', 'destroy', 'broken').length >= 1 && of('subscriber', 'create').length > of('subscriber', 'destroy').length;
+      await waitFor(
+        () => of('invalidation', 'destroy', 'broken').length === 1 && of('invalidation', 'create').length === 2 && subscriberUp(),
+        {
+          what: 'the killed invalidation and subscriber connections reported broken, then their reconnects',
+          timeoutMs: 20_000,
+        },
+      ).catch((error: unknown) => {
+        const seen = recorder.events.filter((e) => e.role !== 'lane').map((e) => `${e.role}:${e.kind}${e.reason ? `:${e.reason}` : ''}`);
+        throw new Error(`${String(error)}; events: ${seen.join(' ')}`);
       });
       const broken = of('invalidation', 'destroy', 'broken')[0];
       assert.ok(broken?.error instanceof Error, 'a broken connection carries its error');
@@ -73,9 +84,12 @@ describe('connection channels: every connection is published, the invalidation o
       assert.equal(of('lane', 'destroy', 'close').length, 2, 'each lane reported closed once');
       assert.equal(of('lane', 'destroy', 'broken').length, 0, 'a graceful close is not reported as broken');
       assert.equal(of('invalidation', 'destroy').length, 2, 'one broken, one close: nothing twice');
-      assert.equal(of('subscriber', 'destroy', 'broken').length, 1, 'the killed subscriber reported broken once');
       assert.equal(of('subscriber', 'destroy', 'close').length, 1, 'the subscriber reported closed once');
-      assert.equal(of('subscriber', 'destroy').length, 2, 'a closing subscriber is not also reported broken');
+      assert.equal(
+        of('subscriber', 'destroy').length,
+        of('subscriber', 'create').length,
+        'each subscriber connection reported ended once: a closing one is not also reported broken',
+      );
     } finally {
       // After a failed assertion too: an open client would keep the file running until the test timeout.
       redis.destroy();
