@@ -101,18 +101,22 @@ const NODE_ROLES = ['lane', 'lease', 'subscriber', 'invalidation'] as const;
  * series of these.
  */
 function createNodeGauges(registers: Registry[], name: (base: string) => string, source: StatsSource): void {
+  type NodeFigures = NonNullable<ClientStats['connections']['nodes']>[string];
+  /** The nodes listed now, or undefined when there are no stats to read (the series then stay as they were). */
+  const nodes = (): [string, NodeFigures][] | undefined => {
+    const stats = source();
+    return stats === undefined ? undefined : Object.entries(stats.connections.nodes ?? {});
+  };
   new Gauge({
     name: name('redis_kit_node_connections'),
     help: 'Cluster mode: connections open on each node, by role (lane, lease, subscriber, invalidation).',
     labelNames: ['node', 'role'],
     registers,
     collect() {
-      const stats = source();
-      if (stats === undefined) return;
+      const listed = nodes();
+      if (listed === undefined) return;
       this.reset();
-      for (const [node, figures] of Object.entries(stats.connections.nodes ?? {})) {
-        for (const role of NODE_ROLES) this.set({ node, role }, figures[role]);
-      }
+      for (const [node, figures] of listed) for (const role of NODE_ROLES) this.set({ node, role }, figures[role]);
     },
   });
   new Gauge({
@@ -121,11 +125,10 @@ function createNodeGauges(registers: Registry[], name: (base: string) => string,
     labelNames: ['node'],
     registers,
     collect() {
-      const stats = source();
-      if (stats === undefined) return;
+      const listed = nodes();
+      if (listed === undefined) return;
       this.reset();
-      for (const [node, figures] of Object.entries(stats.connections.nodes ?? {}))
-        this.set({ node }, figures.breaker.state === 'open' ? 1 : 0);
+      for (const [node, figures] of listed) this.set({ node }, figures.breaker.state === 'open' ? 1 : 0);
     },
   });
   new Counter({
@@ -134,11 +137,11 @@ function createNodeGauges(registers: Registry[], name: (base: string) => string,
     labelNames: ['node'],
     registers,
     collect() {
-      const stats = source();
-      if (stats === undefined) return;
+      const listed = nodes();
+      if (listed === undefined) return;
       // The breakers count since the client was created; the counter mirrors them.
       this.reset();
-      for (const [node, figures] of Object.entries(stats.connections.nodes ?? {})) this.inc({ node }, figures.breaker.failures);
+      for (const [node, figures] of listed) this.inc({ node }, figures.breaker.failures);
     },
   });
 }
