@@ -28,7 +28,7 @@ import { resolveLatencyThresholds } from '../observability/latency-class.js';
 import { kConnectionFactory, kLaneBatch, kOwnedResourceCount, kOwnResource, type OwnedResource } from './internal.js';
 import type { Lease, LeaseContext, LeasedConnection } from '../lease/leased-connection.js';
 import { runLease } from '../lease/run-lease.js';
-import { leaseTargetFor } from '../lease/lease-target.js';
+import { type LeaseRouting, leaseRouteFor } from '../lease/lease-target.js';
 import { SlotCheck } from '../lease/slot-check.js';
 import { Breaker } from '../pool/breaker.js';
 import { monotonicClock } from '../pool/clock.js';
@@ -39,6 +39,8 @@ import { PendingCommand } from '../pool/pending-command.js';
 import { type ChainablePipeline, Pipeline } from '../commands/pipeline.js';
 import { Script, type ScriptDefinition } from '../commands/script.js';
 import type { ConnectionFactory } from '../topology/connection-factory.js';
+import { firstKey } from '../topology/command-keys.js';
+import type { NodeLeasePools } from '../topology/node-lease-pools.js';
 import { readSentinelView } from '../topology/sentinel-view.js';
 
 /**
@@ -57,6 +59,10 @@ export class RedisClient extends Lifecycle<ClientEvents> {
   readonly #deadlines = new Deadlines();
   readonly #lanes: Lanes | undefined;
   readonly #pool: LeasePool | undefined;
+  /** Cluster mode: a lease pool per primary for leases with a key. */
+  readonly #nodePools: NodeLeasePools | undefined;
+  /** Where leases come from (undefined in memory mode). */
+  readonly #leaseRouting: LeaseRouting | undefined;
   readonly #stats: CommandStats;
   readonly #leaseContext: LeaseContext;
   readonly #resources = new Set<OwnedResource>();
@@ -106,6 +112,13 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     this.#factory = parts.factory;
     this.#lanes = parts.lanes;
     this.#pool = parts.pool;
+    this.#nodePools = parts.nodePools;
+    this.#leaseRouting = {
+      pool: parts.pool,
+      slotCheck: this.#leaseContext.slotCheck,
+      cluster: parts.factory.cluster,
+      nodePools: parts.nodePools,
+    };
   }
 
   get state(): ClientState {
@@ -130,6 +143,8 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     try {
       await lanes.connect();
       await pool.warm();
+      // After the lanes: a node's pool needs the slot map to know its nodes.
+      await this.#nodePools?.warm();
     } catch (error) {
       throw diagnoseConnectFailure(error, this.#factory?.target ?? '', this.options.mode);
     }
@@ -148,7 +163,12 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     const lower = name.toLowerCase();
     const refusal = laneRefusal(lower, args);
     if (refusal !== undefined) return Promise.reject(new NotAllowedError(refusal));
-    if (isBlocking(lower, args)) return this.lease((conn) => conn.sendCommand(lower, args, options));
+    if (isBlocking(lower, args)) {
+      const leaseFn = (conn: Lease): Promise<unknown> => conn.sendCommand(lower, args, options);
+      // On a cluster a blocking command waits on its key's node, over that node's pool.
+      const key = this.#nodePools === undefined ? undefined : firstKey(lower, args);
+      return key === undefined ? this.lease(leaseFn) : this.lease(key, leaseFn);
+    }
     const lanes = this.#lanes;
     if (lanes === undefined) return Promise.reject(this.#memoryModeError());
     // The drain starts a tick after close(); nothing new is taken meanwhile.
@@ -194,8 +214,8 @@ export class RedisClient extends Lifecycle<ClientEvents> {
         return runLease(pool, this.#leaseContext, keyOrFn, (fnOrOptions as LeaseOptions | undefined) ?? {});
       }
       if (typeof fnOrOptions !== 'function') throw new InvalidArgumentError('lease(key, fn): fn must be a function');
-      const target = leaseTargetFor(keyOrFn, this.#leaseContext.slotCheck, this.#factory?.cluster);
-      return runLease(pool, this.#leaseContext, fnOrOptions, maybeOptions ?? {}, target);
+      const route = leaseRouteFor(keyOrFn, this.#leaseRouting ?? { pool, slotCheck: undefined, cluster: undefined, nodePools: undefined });
+      return runLease(route.pool, this.#leaseContext, fnOrOptions, maybeOptions ?? {}, route.target);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -308,6 +328,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
       commands: this.#stats,
       lanes: this.#lanes,
       pool: this.#pool,
+      nodePools: this.#nodePools,
       cluster: this.#factory?.cluster,
     });
   }
@@ -315,6 +336,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
   /** @internal For tests of pool ageing: runs idle eviction and retirement now. */
   runMaintenance(): void {
     this.#pool?.runMaintenance();
+    this.#nodePools?.runMaintenance();
   }
 
   /**
@@ -332,8 +354,13 @@ export class RedisClient extends Lifecycle<ClientEvents> {
   protected override async onClose(): Promise<void> {
     clearInterval(this.#maintenance);
     for (const resource of this.#resources) resource.clientClosing?.();
-    await Promise.all([this.#lanes?.drain(), this.#pool?.drain()]);
-    await Promise.all([this.#lanes?.close(false), this.#pool?.close(false), ...[...this.#resources].map((r) => r.close())]);
+    await Promise.all([this.#lanes?.drain(), this.#pool?.drain(), this.#nodePools?.drain()]);
+    await Promise.all([
+      this.#lanes?.close(false),
+      this.#pool?.close(false),
+      this.#nodePools?.close(false),
+      ...[...this.#resources].map((r) => r.close()),
+    ]);
   }
 
   protected override onDestroy(reason: Error): void {
@@ -346,6 +373,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     for (const lease of [...this.#leases]) lease.end(error);
     void this.#lanes?.close(true);
     void this.#pool?.close(true);
+    void this.#nodePools?.close(true);
     for (const resource of this.#resources) resource.destroy(error);
     // Commands still queued or on the wire get the error now, not at their deadline.
     this.#deadlines.cancelAll(error);
@@ -360,7 +388,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     if (this.#state !== 'idle' || this.closed) return;
     this.#state = 'connecting';
     const interval = Math.min(1000, Math.max(100, this.options.idleTimeoutMs / 4));
-    this.#maintenance = setInterval(() => this.#pool?.runMaintenance(), interval);
+    this.#maintenance = setInterval(() => this.runMaintenance(), interval);
     this.#maintenance.unref();
   }
 

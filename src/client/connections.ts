@@ -8,11 +8,14 @@ import { LeasePool } from '../pool/lease-pool.js';
 import { RECONNECT_BASE_MS } from '../pool/reconnect-strategy.js';
 import { readRefusal } from '../pool/server-refusal.js';
 import { ConnectionFactory } from '../topology/connection-factory.js';
+import { NodeLeasePools } from '../topology/node-lease-pools.js';
 
 export interface ConnectionSet {
   factory: ConnectionFactory;
   lanes: Lanes;
   pool: LeasePool;
+  /** Cluster mode: a lease pool per primary, for leases with a key (their counts go into `pool.stats`). */
+  nodePools: NodeLeasePools | undefined;
 }
 
 export interface ConnectionSetHooks {
@@ -45,10 +48,8 @@ export function createConnections(config: ResolvedConfig, hooks: ConnectionSetHo
       if (available) hooks.onAvailable();
     },
   });
-  const pool = new LeasePool({
+  const sizing = {
     ...retry,
-    factory,
-    breaker: hooks.breaker,
     deadlines: hooks.deadlines,
     clock: hooks.clock,
     min: config.minConnections,
@@ -58,6 +59,15 @@ export function createConnections(config: ResolvedConfig, hooks: ConnectionSetHo
     maxLifetimeMs: config.maxLifetimeMs,
     validateAfterIdleMs: config.validateAfterIdleMs,
     maxWaiting: config.maxWaitingAcquires,
+  };
+  const cluster = factory.cluster;
+  const pool = new LeasePool({
+    ...sizing,
+    // On a cluster minConnections is per node, for leases with a key (below);
+    // a lease without a key is a whole cluster client, not kept warm.
+    min: cluster === undefined ? config.minConnections : 0,
+    factory,
+    breaker: hooks.breaker,
     // Only a standalone server has one address to ask; cluster and sentinel
     // failures count as unreachable, as before.
     explainFailure:
@@ -65,6 +75,13 @@ export function createConnections(config: ResolvedConfig, hooks: ConnectionSetHo
         ? () => readRefusal({ host: config.host, port: config.port, tls: config.tls ? (tls ?? {}) : undefined }, config.connectTimeoutMs)
         : undefined,
   });
+  const nodeBreakers = cluster?.breakers;
+  // On a cluster a lease for a key takes its connection from its node's own
+  // pool; a lease without a key stays a cluster client from the pool above.
+  const nodePools =
+    cluster === undefined || nodeBreakers === undefined
+      ? undefined
+      : new NodeLeasePools({ ...sizing, factory, cluster, breaker: hooks.breaker, nodeBreakers, stats: pool.stats });
   hooks.breaker.attachProbe(() => lanes.probe(), config.breakerProbeIntervalMs);
-  return { factory, lanes, pool };
+  return { factory, lanes, pool, nodePools };
 }

@@ -8,6 +8,7 @@ import type { LeasePool } from '../pool/lease-pool.js';
 import { type ErrorSummary, PoolStats, type PoolStatsSnapshot, summarizeError } from '../pool/pool-stats.js';
 import type { CommandObserver, PendingCommand } from '../pool/pending-command.js';
 import type { ClusterClients, NodeFigures } from '../topology/cluster-clients.js';
+import type { NodeLeasePoolFigures, NodeLeasePools } from '../topology/node-lease-pools.js';
 
 /** Everything `client.stats()` reports. Operators size `maxclients` from `connections`. */
 export interface ClientStats {
@@ -33,6 +34,12 @@ export interface ClientStats {
     /** Commands waiting for a lane whose deadline has not passed. */
     queued: number;
   };
+  /**
+   * The exclusive pool. On a cluster these figures sum the client-wide pool
+   * (leases without a key) and every node's pool (leases with a key); `min`
+   * and `max` hold per pool, and `connections.nodes[address].leasePool` has
+   * each node's.
+   */
   pool: PoolStatsSnapshot & {
     /** Leased right now (tarn: used). */
     active: number;
@@ -52,10 +59,12 @@ export interface ClientStats {
      * invalidations arrive on the own engine's lanes, counted anyway as an
      * upper bound). Size the server's `maxclients` from it times the number of processes.
      *
-     * On a cluster every lane and every lease is a cluster client with up to
-     * one connection per node, and each of them briefly opens one more (a
-     * "refresher") when it reads the slot map again, so the figure is
-     * 2 × (lanes + maxConnections) + 3 there. (A PubSub made with
+     * On a cluster every lane and every lease without a key is a cluster
+     * client with up to one connection per node, and each of them briefly
+     * opens one more (a "refresher") when it reads the slot map again; the
+     * leases with a key come from each node's own pool of up to
+     * maxConnections, so the figure is 2 × (lanes + maxConnections) +
+     * maxConnections + 3 there. (A PubSub made with
      * `dedicated: true` adds its own subscriber connections.)
      */
     maxPerNode: number;
@@ -68,8 +77,10 @@ export interface ClientStats {
      * for its slots fail at once with NodeUnavailableError). A lane or lease
      * counts once on every node it has talked to. A node that stopped
      * answering is listed with its breaker even with no connection open.
+     * `leasePool` is the node's own lease pool, once a lease with a key
+     * (or `minConnections`) has made it.
      */
-    nodes?: Record<string, NodeFigures>;
+    nodes?: Record<string, NodeFigures & { leasePool?: NodeLeasePoolFigures }>;
   };
 }
 
@@ -107,12 +118,14 @@ interface StatsSources {
   commands: CommandStats;
   lanes: Lanes | undefined;
   pool: LeasePool | undefined;
+  /** Cluster mode: each primary's pool for leases with a key. */
+  nodePools?: NodeLeasePools | undefined;
   /** Cluster mode: where the per-node figures come from. */
   cluster?: ClusterClients | undefined;
 }
 
 /** Assembles {@link ClientStats} from the parts that count (lanes and pool are absent in memory mode). */
-export function collectStats({ state, options, breaker, commands, lanes, pool, cluster }: StatsSources): ClientStats {
+export function collectStats({ state, options, breaker, commands, lanes, pool, nodePools, cluster }: StatsSources): ClientStats {
   const breakerStats: ClientStats['breaker'] = {
     state: breaker.state,
     consecutiveFailures: breaker.failures,
@@ -121,11 +134,13 @@ export function collectStats({ state, options, breaker, commands, lanes, pool, c
   const lastError = summarizeError(breaker.lastError);
   if (lastError !== undefined) breakerStats.lastError = lastError;
   const pooled = options.lanes + options.maxConnections;
+  const active = (pool?.used ?? 0) + (nodePools?.used ?? 0);
+  const idle = (pool?.free ?? 0) + (nodePools?.free ?? 0);
   const connections: ClientStats['connections'] = {
-    maxPerNode: (cluster === undefined ? pooled : 2 * pooled) + 3,
-    open: (lanes?.readyCount ?? 0) + (pool?.used ?? 0) + (pool?.free ?? 0),
+    maxPerNode: (cluster === undefined ? pooled : 2 * pooled + options.maxConnections) + 3,
+    open: (lanes?.readyCount ?? 0) + active + idle,
   };
-  if (cluster !== undefined) connections.nodes = cluster.perNode();
+  if (cluster !== undefined) connections.nodes = nodeFigures(cluster, nodePools);
   return {
     state,
     breaker: breakerStats,
@@ -133,13 +148,23 @@ export function collectStats({ state, options, breaker, commands, lanes, pool, c
     lanes: { count: lanes?.count ?? 0, ready: lanes?.readyCount ?? 0, inFlight: lanes?.inFlight ?? 0, queued: lanes?.queued ?? 0 },
     pool: {
       ...(pool?.stats ?? new PoolStats()).snapshot(),
-      active: pool?.used ?? 0,
-      idle: pool?.free ?? 0,
-      waiting: pool?.pendingAcquires ?? 0,
-      pendingCreates: pool?.pendingCreates ?? 0,
+      active,
+      idle,
+      waiting: (pool?.pendingAcquires ?? 0) + (nodePools?.pendingAcquires ?? 0),
+      pendingCreates: (pool?.pendingCreates ?? 0) + (nodePools?.pendingCreates ?? 0),
       min: options.minConnections,
       max: options.maxConnections,
     },
     connections,
   };
+}
+
+/** Each node's connections and breaker, with its lease pool where one was made. */
+function nodeFigures(cluster: ClusterClients, nodePools: NodeLeasePools | undefined): Record<string, NodeFigures & { leasePool?: NodeLeasePoolFigures }> {
+  const nodes: Record<string, NodeFigures & { leasePool?: NodeLeasePoolFigures }> = cluster.perNode();
+  for (const [address, leasePool] of Object.entries(nodePools?.perNode() ?? {})) {
+    const node = nodes[address];
+    if (node !== undefined) node.leasePool = leasePool;
+  }
+  return nodes;
 }

@@ -9,6 +9,7 @@ import {
   ReadOnlyError,
   RedisKitError,
   ReplyError,
+  SlotMovedError,
   WrongTypeError,
 } from '../errors.js';
 
@@ -121,5 +122,6 @@ function classifyReply(error: Error, command: string | undefined): RedisKitError
   if (prefix === 'OOM' || OOM.test(message)) return new OutOfMemoryError(message, prefix, command, options);
   if (prefix === 'READONLY') return new ReadOnlyError(message, prefix, command, options);
   if (prefix === 'NOREPLICAS') return new NoReplicasError(message, prefix, command, options);
+  if (prefix === 'MOVED' || prefix === 'ASK') return new SlotMovedError(message, prefix, command, options);
   return new ReplyError(message, prefix, command, options);
 }

@@ -92,6 +92,20 @@ export class NoReplicasError extends ReplyError {
 }
 
 /**
+ * Cluster: the node a lease's connection is on no longer serves the key's
+ * slot (MOVED or ASK: a resharding or a failover moved it). A lease holds
+ * one node's connection, so the redirection is not followed (its WATCH and
+ * MULTI state would not come along): the command did not run. The slot map
+ * is read again, so a new lease for the key goes to the slot's new owner.
+ * Commands on lanes follow redirections themselves and never see this.
+ */
+export class SlotMovedError extends ReplyError {
+  constructor(message: string, prefix: string, command: string | undefined, options?: RedisKitErrorOptions) {
+    super(message, prefix, command, options, 'ERR_REDIS_SLOT_MOVED');
+  }
+}
+
+/**
  * The write ran on the primary, but `WAIT` (the client's `writeConcern`)
  * confirmed fewer replicas than required within its timeout. The value may
  * still be on the primary (and may still reach a replica later), but a

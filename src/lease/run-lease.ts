@@ -9,8 +9,14 @@ import type { SlotPin } from './slot-check.js';
 /** A lease for one key (cluster mode): its slot, and what puts the connection on that slot's node. */
 export interface LeaseTarget {
   pin: SlotPin;
-  /** Runs before `fn` gets the connection; a rejection gives the connection back and fails the lease. */
-  prepare(connection: PooledConnection, timeoutMs: number): Promise<void>;
+  /**
+   * Runs before `fn` gets the connection; a rejection gives the connection
+   * back and fails the lease. Absent when the pool's connections are on the
+   * slot's node already (a node's own pool).
+   */
+  prepare?(connection: PooledConnection, timeoutMs: number): Promise<void>;
+  /** Told what `fn` threw, before the lease ends (a node's pool re-reads the slot map on a MOVED). */
+  failed?(error: unknown): void;
 }
 
 /**
@@ -30,14 +36,15 @@ export async function runLease<T>(
   const signal = options.signal;
   if (signal?.aborted) throw new AbortedError('aborted before a connection was leased', { cause: signal.reason });
   // Only a lease for a key needs it (its node wait shares the acquire timeout): a clock read fewer per lease.
-  const startedAt = target === undefined ? 0 : performance.now();
+  const prepare = target?.prepare;
+  const startedAt = prepare === undefined ? 0 : performance.now();
   // The synchronous fast path skips a promise tick when an idle connection is ready.
   const pooled = pool.tryAcquireNow() ?? (await pool.acquire(signal, timeoutMs));
-  if (target !== undefined) {
+  if (prepare !== undefined) {
     try {
       // The wait for the node shares the acquire timeout: one bound for getting a usable lease.
       const left = (timeoutMs ?? context.acquireTimeoutMs) - (performance.now() - startedAt);
-      await target.prepare(pooled, Math.max(1, left));
+      await prepare(pooled, Math.max(1, left));
     } catch (error) {
       pool.release(pooled, { discard: false, reset: [] });
       throw error;
@@ -47,6 +54,9 @@ export async function runLease<T>(
   if (signal === undefined) {
     try {
       return await fn(connection);
+    } catch (error) {
+      target?.failed?.(error);
+      throw error;
     } finally {
       pool.release(pooled, connection.end());
     }
@@ -62,6 +72,9 @@ export async function runLease<T>(
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     return await Promise.race([fn(connection), aborted]);
+  } catch (error) {
+    target?.failed?.(error);
+    throw error;
   } finally {
     signal.removeEventListener('abort', onAbort);
     pool.release(pooled, connection.end(abortError));

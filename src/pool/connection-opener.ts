@@ -1,6 +1,6 @@
 import { ConnectError, PoolExhaustedError, type RedisKitError } from '../errors.js';
 import { channels } from '../observability/channels.js';
-import type { ConnectionFactory } from '../topology/connection-factory.js';
+import type { EngineSeam } from '../engine/engine-seam.js';
 import { Backoff } from './backoff.js';
 import type { Breaker } from './breaker.js';
 import type { Clock } from './clock.js';
@@ -8,9 +8,25 @@ import type { PoolStats } from './pool-stats.js';
 import { PooledConnection } from './pooled-connection.js';
 import { isMaxClientsReply } from './server-refusal.js';
 
+/**
+ * Where the pool's connections come from: the client's connection factory,
+ * or on a cluster one node's (see NodeLeasePools).
+ */
+export interface LeaseConnectionSource {
+  /** Where the connections go, for messages: host:port and mode, never credentials. */
+  readonly target: string;
+  createSeam(role: 'lease', retryStrategy: null): EngineSeam;
+}
+
+/**
+ * What the pool asks of a breaker: the client's {@link Breaker}, or on a
+ * cluster a view of one node's breaker in front of the client's.
+ */
+export type LeaseBreaker = Pick<Breaker, 'isOpen' | 'rejection' | 'recordFailure' | 'recordSuccess'>;
+
 export interface ConnectionOpenerOptions {
-  factory: ConnectionFactory;
-  breaker: Breaker;
+  factory: LeaseConnectionSource;
+  breaker: LeaseBreaker;
   clock: Clock;
   stats: PoolStats;
   connectTimeoutMs: number;

@@ -9,17 +9,15 @@ import {
   type RedisKitError,
 } from '../errors.js';
 import { type DestroyReason, channels } from '../observability/channels.js';
-import type { ConnectionFactory } from '../topology/connection-factory.js';
-import { ConnectionOpener, type ConnectionOpenerOptions } from './connection-opener.js';
-import type { Breaker } from './breaker.js';
+import { ConnectionOpener, type ConnectionOpenerOptions, type LeaseBreaker, type LeaseConnectionSource } from './connection-opener.js';
 import type { Clock } from './clock.js';
 import type { Deadlines } from './deadlines.js';
 import { type PooledConnection, type ReleaseState, resetConnection, Waiter } from './pooled-connection.js';
 import { PoolStats } from './pool-stats.js';
 
 export interface LeasePoolOptions {
-  factory: ConnectionFactory;
-  breaker: Breaker;
+  factory: LeaseConnectionSource;
+  breaker: LeaseBreaker;
   deadlines: Deadlines;
   clock: Clock;
   min: number;
@@ -36,6 +34,8 @@ export interface LeasePoolOptions {
   random?: () => number;
   /** See {@link ConnectionOpenerOptions.explainFailure}. */
   explainFailure?: () => Promise<RedisKitError | undefined>;
+  /** Where to count what the pool does; several pools may share one (a cluster's per-node pools). */
+  stats?: PoolStats;
 }
 
 /**
@@ -45,7 +45,7 @@ export interface LeasePoolOptions {
  * place connections move between those states.
  */
 export class LeasePool {
-  readonly stats = new PoolStats();
+  readonly stats: PoolStats;
   readonly #options: LeasePoolOptions;
   readonly #free: PooledConnection[] = [];
   readonly #used = new Set<PooledConnection>();
@@ -57,6 +57,7 @@ export class LeasePool {
 
   constructor(options: LeasePoolOptions) {
     this.#options = options;
+    this.stats = options.stats ?? new PoolStats();
     this.#opener = new ConnectionOpener({ ...options, stats: this.stats });
   }
 
@@ -277,16 +278,29 @@ export class LeasePool {
     if (channels.leaseAcquire.hasSubscribers) channels.leaseAcquire.publish({ id: connection.engine.id, durationMs: now - askedAt });
   }
 
+  /**
+   * PING before lending a connection idle for `validateAfterIdleMs`, bounded
+   * by `connectTimeoutMs`: a paused server keeps the TCP connection, and a
+   * PING without an answer must not keep the connection counted as used.
+   */
   #validate(connection: PooledConnection, waiter: Waiter): void {
-    connection.engine.send('ping', []).then(
-      () => this.#lend(connection, waiter, true),
-      () => {
-        this.#destroyUsed(connection, 'validation');
-        // The waiter goes back to the front: it was first in line.
-        if (!waiter.done) this.#waiters.unshift(waiter);
-        this.#pump();
-      },
-    );
+    let settled = false;
+    const failed = (): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      this.#destroyUsed(connection, 'validation');
+      // The waiter goes back to the front: it was first in line.
+      if (!waiter.done) this.#waiters.unshift(waiter);
+      this.#pump();
+    };
+    const timer = setTimeout(failed, this.#options.connectTimeoutMs);
+    connection.engine.send('ping', []).then(() => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      this.#lend(connection, waiter, true);
+    }, failed);
   }
 
   #create(): void {
