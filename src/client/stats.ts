@@ -160,7 +160,10 @@ export function collectStats({ state, options, breaker, commands, lanes, pool, n
 }
 
 /** Each node's connections and breaker, with its lease pool where one was made. */
-function nodeFigures(cluster: ClusterClients, nodePools: NodeLeasePools | undefined): Record<string, NodeFigures & { leasePool?: NodeLeasePoolFigures }> {
+function nodeFigures(
+  cluster: ClusterClients,
+  nodePools: NodeLeasePools | undefined,
+): Record<string, NodeFigures & { leasePool?: NodeLeasePoolFigures }> {
   const nodes: Record<string, NodeFigures & { leasePool?: NodeLeasePoolFigures }> = cluster.perNode();
   for (const [address, leasePool] of Object.entries(nodePools?.perNode() ?? {})) {
     const node = nodes[address];

@@ -100,14 +100,17 @@ export interface RedisKitOptions {
    * Pitfall: this is per client and per node. A client holds up to
    * lanes + maxConnections + 1 subscriber + 1 invalidation (near-cache on
    * ioredis lanes, Sentinel, Cluster) connections to each node (`stats().connections.maxPerNode`); size the
-   * server's `maxclients` across every process.
+   * server's `maxclients` across every process. On a Cluster, leases with a
+   * key come from one pool per primary, each up to this many, and leases
+   * without a key from one client-wide pool of cluster clients.
    */
   maxConnections?: number;
 
   /**
    * Exclusive connections opened at `connect()` and kept open when idle. Env
    * `REDIS_MIN_CONNECTIONS`. Integer 0 to 200, at most {@link RedisKitOptions.maxConnections}.
-   * Default 0.
+   * Default 0. On a Cluster this many are kept on every primary, for leases
+   * with a key (`lease(key, fn)`); a lease without a key is not kept warm.
    */
   minConnections?: number;
 

@@ -126,7 +126,13 @@ export class NodeLeasePools {
   perNode(): Record<string, NodeLeasePoolFigures> {
     const result: Record<string, NodeLeasePoolFigures> = {};
     for (const [address, pool] of this.#pools) {
-      result[address] = { active: pool.used, idle: pool.free, waiting: pool.pendingAcquires, pendingCreates: pool.pendingCreates, max: pool.max };
+      result[address] = {
+        active: pool.used,
+        idle: pool.free,
+        waiting: pool.pendingAcquires,
+        pendingCreates: pool.pendingCreates,
+        max: pool.max,
+      };
     }
     return result;
   }

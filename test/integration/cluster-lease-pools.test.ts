@@ -56,13 +56,17 @@ describe('lease pools per Cluster node (redis-lab)', { skip }, () => {
         await gate;
       }),
     );
-    await waitFor(() => redis.stats().connections.nodes?.[address(full)]?.leasePool?.active === 5, { what: 'five leases on the full node' });
+    await waitFor(() => redis.stats().connections.nodes?.[address(full)]?.leasePool?.active === 5, {
+      what: 'five leases on the full node',
+    });
     // The other node's pool is its own: five leases there at once, while the full node has none to give.
     await Promise.all(Array.from({ length: 5 }, () => redis.lease(keyOf(other), (conn) => conn.set(keyOf(other), 'v'))));
-    const refused = await redis.lease(keyOf(full), (conn) => conn.get(keyOf(full))).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
+    const refused = await redis
+      .lease(keyOf(full), (conn) => conn.get(keyOf(full)))
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     assert.ok(refused instanceof RedisKitError, String(refused));
     assert.equal(refused.code, 'ERR_REDIS_POOL_TIMEOUT');
     assert.match(refused.message, /max 5/);
@@ -76,7 +80,10 @@ describe('lease pools per Cluster node (redis-lab)', { skip }, () => {
     assert.equal(stats.pool.active, 5, 'stats().pool sums the node pools');
     open();
     await Promise.all(held);
-    assert.deepEqual({ ...redis.stats().connections.nodes?.[address(full)]?.leasePool }, { active: 0, idle: 5, waiting: 0, pendingCreates: 0, max: 5 });
+    assert.deepEqual(
+      { ...redis.stats().connections.nodes?.[address(full)]?.leasePool },
+      { active: 0, idle: 5, waiting: 0, pendingCreates: 0, max: 5 },
+    );
     assert.ok(redis.stats().pool.acquired >= 10, JSON.stringify(redis.stats().pool));
   });
 
@@ -85,7 +92,11 @@ describe('lease pools per Cluster node (redis-lab)', { skip }, () => {
     await redis.connect();
     const nodes = redis.stats().connections.nodes ?? {};
     for (const port of masters()) {
-      assert.deepEqual({ ...nodes[address(port)]?.leasePool }, { active: 0, idle: 2, waiting: 0, pendingCreates: 0, max: 50 }, address(port));
+      assert.deepEqual(
+        { ...nodes[address(port)]?.leasePool },
+        { active: 0, idle: 2, waiting: 0, pendingCreates: 0, max: 50 },
+        address(port),
+      );
       assert.equal(nodes[address(port)]?.lease, 2, `${address(port)} holds two lease connections`);
     }
     assert.equal(redis.stats().pool.idle, 6, 'no warm lease without a key: the client-wide pool keeps none');
@@ -118,10 +129,17 @@ describe('lease pools per Cluster node (redis-lab)', { skip }, () => {
     try {
       const started = performance.now();
       const attempt = (port: number) =>
-        redis.lease(keyOf(port), (conn) => conn.set(keyOf(port), 'v')).then(
-          () => ({ port, ok: true, code: undefined as string | undefined, ms: performance.now() - started }),
-          (error: unknown) => ({ port, ok: false, code: error instanceof RedisKitError ? error.code : String(error), ms: performance.now() - started }),
-        );
+        redis
+          .lease(keyOf(port), (conn) => conn.set(keyOf(port), 'v'))
+          .then(
+            () => ({ port, ok: true, code: undefined as string | undefined, ms: performance.now() - started }),
+            (error: unknown) => ({
+              port,
+              ok: false,
+              code: error instanceof RedisKitError ? error.code : String(error),
+              ms: performance.now() - started,
+            }),
+          );
       const outcomes = await Promise.all(
         Array.from({ length: 60 }, (_, i) => [attempt(victim), attempt(others[i % others.length] as number)]).flat(),
       );
@@ -150,10 +168,12 @@ describe('lease pools per Cluster node (redis-lab)', { skip }, () => {
     // It comes back by itself: the node's breaker closes at its next probe or connection.
     await waitFor(
       () =>
-        redis.lease(keyOf(victim), (conn) => conn.get(keyOf(victim))).then(
-          (value) => value === 'v' || value === null,
-          () => false,
-        ),
+        redis
+          .lease(keyOf(victim), (conn) => conn.get(keyOf(victim)))
+          .then(
+            (value) => value === 'v' || value === null,
+            () => false,
+          ),
       { timeoutMs: 20_000, intervalMs: 200, what: 'a lease on the resumed node' },
     );
   });
@@ -195,10 +215,12 @@ describe('lease pools per Cluster node (redis-lab)', { skip }, () => {
       // The lane reads the slot map again on its MOVED; the next lease for the key is on the new owner.
       await waitFor(
         () =>
-          redis.lease(key, (conn) => conn.set(key, 'moved')).then(
-            () => true,
-            () => false,
-          ),
+          redis
+            .lease(key, (conn) => conn.set(key, 'moved'))
+            .then(
+              () => true,
+              () => false,
+            ),
         { timeoutMs: 10_000, intervalMs: 100, what: 'a lease on the slot owner' },
       );
       assert.equal(await lab.command(to, 'GET', `${PREFIX}${key}`), 'moved');

@@ -116,7 +116,7 @@ describe('per-node pools and pub/sub on Redis Cluster (redis-lab)', { skip }, ()
         assert.equal(count.total, count.lane + count.lease + count.subscriber + count.invalidation);
       }
       const { maxPerNode } = redis.stats().connections;
-      assert.equal(maxPerNode, 2 * (2 + 5) + 5 + 3, "lanes and keyless leases are cluster clients (2x), keyed leases one pool per node");
+      assert.equal(maxPerNode, 2 * (2 + 5) + 5 + 3, 'lanes and keyless leases are cluster clients (2x), keyed leases one pool per node');
       for (const [port, roles] of seen) {
         const total = Object.values(roles).reduce((sum, n) => sum + n, 0);
         assert.ok(total <= maxPerNode, `node ${port}: ${total} ≤ ${maxPerNode}`);
