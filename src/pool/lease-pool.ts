@@ -12,7 +12,7 @@ import { type DestroyReason, channels } from '../observability/channels.js';
 import { ConnectionOpener, type ConnectionOpenerOptions, type LeaseBreaker, type LeaseConnectionSource } from './connection-opener.js';
 import type { Clock } from './clock.js';
 import type { Deadlines } from './deadlines.js';
-import { type PooledConnection, type ReleaseState, resetConnection, Waiter } from './pooled-connection.js';
+import { type PooledConnection, type ReleaseState, resetConnection, validateConnection, Waiter } from './pooled-connection.js';
 import { PoolStats } from './pool-stats.js';
 
 export interface LeasePoolOptions {
@@ -278,29 +278,17 @@ export class LeasePool {
     if (channels.leaseAcquire.hasSubscribers) channels.leaseAcquire.publish({ id: connection.engine.id, durationMs: now - askedAt });
   }
 
-  /**
-   * PING before lending a connection idle for `validateAfterIdleMs`, bounded
-   * by `connectTimeoutMs`: a paused server keeps the TCP connection, and a
-   * PING without an answer must not keep the connection counted as used.
-   */
   #validate(connection: PooledConnection, waiter: Waiter): void {
-    let settled = false;
-    const failed = (): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
+    validateConnection(connection, this.#options.connectTimeoutMs).then((answered) => {
+      if (answered) {
+        this.#lend(connection, waiter, true);
+        return;
+      }
       this.#destroyUsed(connection, 'validation');
       // The waiter goes back to the front: it was first in line.
       if (!waiter.done) this.#waiters.unshift(waiter);
       this.#pump();
-    };
-    const timer = setTimeout(failed, this.#options.connectTimeoutMs);
-    connection.engine.send('ping', []).then(() => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      this.#lend(connection, waiter, true);
-    }, failed);
+    });
   }
 
   #create(): void {

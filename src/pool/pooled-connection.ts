@@ -66,3 +66,25 @@ export function resetConnection(connection: PooledConnection, commands: ReleaseS
     );
   });
 }
+
+/**
+ * The PING before lending a connection that sat idle past
+ * `validateAfterIdleMs`. Resolves false when it fails or gets no answer
+ * within `timeoutMs`: a paused server keeps the TCP connection, and a PING
+ * without an answer must not keep the connection counted as used.
+ */
+export function validateConnection(connection: PooledConnection, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    connection.engine.send('ping', []).then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(false);
+      },
+    );
+  });
+}

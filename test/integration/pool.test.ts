@@ -264,6 +264,34 @@ describe('exclusive pool (leases)', () => {
   });
 });
 
+describe('exclusive pool: a paused server', () => {
+  it('a validation PING without an answer is bounded by connectTimeoutMs: the connection is destroyed, not kept as lent', async () => {
+    await using paused = await startRedis();
+    let now = 0;
+    await using redis = kitFor(paused, {
+      validateAfterIdleMs: 1000,
+      connectTimeoutMs: 1000,
+      acquireTimeoutMs: 8000,
+      breakerFailureThreshold: 1000,
+      clock: { now: () => now },
+    });
+    await redis.lease(async (conn) => conn.ping());
+    now += 5_000; // idle past validateAfterIdleMs: the next lease PINGs first
+    await paused.pause();
+    try {
+      const waiting = redis.lease(async (conn) => conn.ping());
+      waiting.catch(() => undefined);
+      // Well before the acquire timeout: the unanswered PING gave the connection up.
+      await waitUntil(() => redis.stats().pool.destroyed.validation === 1, 6000);
+      assert.equal(redis.stats().pool.active, 0, 'nothing is counted as lent while the PING has no answer');
+      await paused.resume();
+      assert.equal(await waiting, 'PONG', 'the waiter, first in line, gets the next connection');
+    } finally {
+      await paused.resume();
+    }
+  });
+});
+
 describe('exclusive pool: connection failures', () => {
   it('retries creation with growing, jittered, capped backoff: never a busy loop', async () => {
     const port = await freePort();
