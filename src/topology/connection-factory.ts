@@ -82,6 +82,7 @@ export class ConnectionFactory {
       refreshSlotMap: () => {
         if (client?.status === 'ready') client.refreshSlotsCache();
       },
+      replicaReads: config.readFrom === 'replica-preferred',
     });
   }
 

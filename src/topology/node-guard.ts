@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { isReadOnly } from '../commands/command-table.js';
 import { classifyError } from '../engine/classify-error.js';
 import type { BatchCommand, BatchReplies, EngineEvents, EngineSeam, ReplyReceiver } from '../engine/engine-seam.js';
 import { ConnectError, ConnectionLostError, type AuthError, type RedisKitError, ReplyError } from '../errors.js';
@@ -18,6 +19,13 @@ export interface NodeGuardOptions {
   batchTimeoutMs: number;
   /** Asks this engine's cluster client to read the slot map again. */
   refreshSlotMap: () => void;
+  /**
+   * `readFrom: 'replica-preferred'`: read-only commands go to a replica the
+   * cluster client picks, not to the primary whose breaker this guard keeps,
+   * so they are sent unguarded (a primary that is down must not refuse reads
+   * a replica can serve).
+   */
+  replicaReads?: boolean;
 }
 
 /** Least time between two slot-map reads asked for by refused commands. */
@@ -31,7 +39,7 @@ const REFRESH_SPACING_MS = 100;
  * its deadline on a node that does not answer. Each command sent counts as
  * an answer from that node or, without a reply by the deadline or with its
  * connection gone, as one of its failures. Commands without keys go through
- * unguarded (any node may serve them).
+ * unguarded (any node may serve them), and so do reads sent to replicas.
  */
 export class NodeGuardedEngine extends EventEmitter<EngineEvents> implements EngineSeam {
   readonly #inner: EngineSeam;
@@ -79,6 +87,7 @@ export class NodeGuardedEngine extends EventEmitter<EngineEvents> implements Eng
   }
 
   send(name: string, args: unknown[], buffer?: boolean): Promise<unknown> {
+    if (this.#options.replicaReads === true && isReadOnly(name.toLowerCase())) return this.#inner.send(name, args, buffer);
     const key = firstKey(name, args);
     const address = key === undefined ? undefined : this.#ownerOfKey(key);
     if (address === undefined) return this.#inner.send(name, args, buffer);

@@ -232,6 +232,40 @@ describe('a Cluster node that stops answering, with no failover (redis-lab)', { 
     }
   });
 
+  it('readFrom replica-preferred: a paused primary refuses its writes fast, while its replica goes on serving its reads', async () => {
+    await using redis = kit({ readFrom: 'replica-preferred' });
+    await redis.connect();
+    const [victim] = [...keys.keys()] as [number];
+    const key = keys.get(victim)?.[1] as string;
+    const { replicas } = await lab.slotOwner(`${PREFIX}${key}`);
+    for (const replica of replicas) await lab.command(replica, 'CONFIG', 'SET', 'cluster-replica-no-failover', 'yes');
+    try {
+      assert.equal(await redis.set(key, 'replicated'), 'OK');
+      for (const replica of replicas) {
+        await waitFor(async () => ((await lab.command(replica, 'KEYS', `${PREFIX}${key}`)) as string[]).length === 1, {
+          what: `the write on replica ${replica}`,
+        });
+      }
+      await lab.nodeCtl(victim, 'stop');
+      try {
+        // Writes fail until the primary's breaker opens, then at once.
+        let refused: unknown;
+        for (let i = 0; i < 20 && !(refused instanceof RedisKitError && refused.code === 'ERR_REDIS_NODE_UNAVAILABLE'); i++) {
+          refused = await redis.set(key, 'lost?').then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        }
+        assert.ok(refused instanceof RedisKitError && refused.code === 'ERR_REDIS_NODE_UNAVAILABLE', String(refused));
+        for (let i = 0; i < 5; i++) assert.equal(await redis.get(key), 'replicated', 'read from the replica, not refused');
+      } finally {
+        await lab.nodeCtl(victim, 'cont');
+      }
+    } finally {
+      for (const replica of replicas) await lab.command(replica, 'CONFIG', 'SET', 'cluster-replica-no-failover', 'no');
+    }
+  });
+
   // Last: it leaves a master dead (replaced by its replica).
   it('a killed master that fails over: its breaker opens, then the slot map moves its slots and writes go to the new owner', async (t) => {
     await using redis = kit();
