@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/options.js';
-import type { RedisKitError } from '../errors.js';
+import { type RedisKitError, ReplyError } from '../errors.js';
 import { type CommandEvent, channels } from '../observability/channels.js';
 import { Histogram, type Summary } from '../pool/histogram.js';
 import type { Breaker } from '../pool/breaker.js';
@@ -97,8 +97,12 @@ export class CommandStats implements CommandObserver {
     this.#onEnd = onEnd;
   }
 
-  commandEnded(command: PendingCommand, error: RedisKitError | undefined): void {
+  commandEnded(command: PendingCommand, raw: RedisKitError | undefined): void {
     const durationMs = performance.now() - command.startedAt;
+    // NOSCRIPT to an EVALSHA is the server asking for the script's body (the
+    // first call after a restart or SCRIPT FLUSH; scripts then send EVAL):
+    // a step of the protocol, not a failed command.
+    const error = raw !== undefined && command.name === 'evalsha' && raw instanceof ReplyError && raw.prefix === 'NOSCRIPT' ? undefined : raw;
     this.total++;
     this.latency.record(durationMs);
     if (error !== undefined) this.errors[error.code] = (this.errors[error.code] ?? 0) + 1;

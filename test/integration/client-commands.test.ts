@@ -101,6 +101,7 @@ describe('client commands over lanes', () => {
     assert.equal(await server.command('SCRIPT', 'EXISTS', script.sha1), '0');
     assert.equal(await script.run(redis, ['n'], [3]), 5, 'fell back to EVAL');
     assert.equal(await server.command('SCRIPT', 'EXISTS', script.sha1), '1', 'and EVAL loaded it again');
+    assert.deepEqual(redis.stats().commands.errors, {}, 'the NOSCRIPT step of the fallback is no command error');
     assert.equal(await server.command('GET', 'scr:n'), '5', 'KEYS got the prefix');
     await assert.rejects(script.run(redis, [], []), /takes 1 keys/);
   });
