@@ -102,7 +102,8 @@ export class CommandStats implements CommandObserver {
     // NOSCRIPT to an EVALSHA is the server asking for the script's body (the
     // first call after a restart or SCRIPT FLUSH; scripts then send EVAL):
     // a step of the protocol, not a failed command.
-    const error = raw !== undefined && command.name === 'evalsha' && raw instanceof ReplyError && raw.prefix === 'NOSCRIPT' ? undefined : raw;
+    const error =
+      raw !== undefined && command.name === 'evalsha' && raw instanceof ReplyError && raw.prefix === 'NOSCRIPT' ? undefined : raw;
     this.total++;
     this.latency.record(durationMs);
     if (error !== undefined) this.errors[error.code] = (this.errors[error.code] ?? 0) + 1;

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type CreateRedisOptions, createRedis, type RedisKit, RedisKitError, SlotMovedError } from '../../src/index.js';
+import { createMetrics } from '../../src/observability/prometheus/index.js';
 import { waitFor } from '../helpers/index.js';
+import { promtoolCheck } from '../helpers/promtool.js';
 import { type ClusterLab, labClientOptions, labSkipReason, startCluster } from '../helpers/redis-lab.js';
 
 /**
@@ -78,7 +80,24 @@ describe('lease pools per Cluster node (redis-lab)', { skip }, () => {
     assert.equal(stats.connections.nodes?.[address(full)]?.lease, 5, 'five lease connections open on the full node');
     assert.equal(stats.connections.nodes?.[address(other)]?.leasePool?.active, 0);
     assert.equal(stats.pool.active, 5, 'stats().pool sums the node pools');
+    // The same per node in Prometheus, while one more caller waits on the full node.
+    const waiting = redis.lease(keyOf(full), (conn) => conn.get(keyOf(full)), { timeoutMs: 10_000 });
+    await waitFor(() => redis.stats().connections.nodes?.[address(full)]?.leasePool?.waiting === 1, { what: 'a waiter on the full node' });
+    const metrics = createMetrics(redis);
+    try {
+      const text = await metrics.exposition();
+      const series = (line: string): boolean => text.split('\n').includes(line);
+      assert.ok(series(`redis_kit_node_lease_pool_connections{node="${address(full)}",state="used"} 5`), text);
+      assert.ok(series(`redis_kit_node_lease_pool_waiting{node="${address(full)}"} 1`), text);
+      assert.ok(series(`redis_kit_node_lease_pool_waiting{node="${address(other)}"} 0`), text);
+      const { code, output } = await promtoolCheck(text);
+      assert.equal(output.trim(), '', 'promtool printed no lint problem');
+      assert.equal(code, 0);
+    } finally {
+      await metrics.close();
+    }
     open();
+    await waiting;
     await Promise.all(held);
     assert.deepEqual(
       { ...redis.stats().connections.nodes?.[address(full)]?.leasePool },

@@ -131,6 +131,34 @@ function createNodeGauges(registers: Registry[], name: (base: string) => string,
       for (const [node, figures] of listed) this.set({ node }, figures.breaker.state === 'open' ? 1 : 0);
     },
   });
+  new Gauge({
+    name: name('redis_kit_node_lease_pool_connections'),
+    help: "Cluster mode: each node's own lease pool (leases with a key), connections by state (used, idle).",
+    labelNames: ['node', 'state'],
+    registers,
+    collect() {
+      const listed = nodes();
+      if (listed === undefined) return;
+      this.reset();
+      for (const [node, figures] of listed) {
+        if (figures.leasePool === undefined) continue;
+        this.set({ node, state: 'used' }, figures.leasePool.active);
+        this.set({ node, state: 'idle' }, figures.leasePool.idle);
+      }
+    },
+  });
+  new Gauge({
+    name: name('redis_kit_node_lease_pool_waiting'),
+    help: "Cluster mode: callers waiting for a lease from each node's own pool.",
+    labelNames: ['node'],
+    registers,
+    collect() {
+      const listed = nodes();
+      if (listed === undefined) return;
+      this.reset();
+      for (const [node, figures] of listed) if (figures.leasePool !== undefined) this.set({ node }, figures.leasePool.waiting);
+    },
+  });
   new Counter({
     name: name('redis_kit_node_failures_total'),
     help: 'Cluster mode: failures attributed to each node (connection errors, commands without a reply by their deadline).',
