@@ -61,7 +61,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
   readonly #pool: LeasePool | undefined;
   /** Cluster mode: a lease pool per primary for leases with a key. */
   readonly #nodePools: NodeLeasePools | undefined;
-  /** Where leases come from (undefined in memory mode). */
+  /** Where leases come from: the pool, and on a cluster the node pools (undefined in memory mode). */
   readonly #leaseRouting: LeaseRouting | undefined;
   readonly #stats: CommandStats;
   readonly #leaseContext: LeaseContext;
@@ -190,9 +190,10 @@ export class RedisClient extends Lifecycle<ClientEvents> {
    * destroyed and replaced) before it is lent again. A `timeoutMs` that is
    * not a finite number ≥ 0 is refused with InvalidArgumentError.
    *
-   * With a `key` first (`lease(key, fn)`), on a cluster the connection is on
-   * the node that owns the key's slot before `fn` runs (waiting for that node
-   * within the same `timeoutMs`), and a transaction or pipeline in it whose
+   * With a `key` first (`lease(key, fn)`), on a cluster the connection comes
+   * from the pool of the node that owns the key's slot (min, max, acquire
+   * timeout and breaker are that node's; a slot that moves meanwhile gives
+   * SlotMovedError), and a transaction or pipeline in it whose
    * keys (or WATCHed keys) are not all in that slot is refused before anything
    * is sent with CrossSlotError (code `ERR_REDIS_CROSS_SLOT`). On a cluster,
    * leases without a key refuse batches spanning slots the same way. Outside
@@ -207,14 +208,15 @@ export class RedisClient extends Lifecycle<ClientEvents> {
   ): Promise<T> {
     // Not async: runLease's promise goes back as it is, without one more promise and its ticks per lease.
     try {
-      const { pool } = this.#parts();
+      const routing = this.#leaseRouting;
+      if (routing === undefined) throw this.#memoryModeError();
       if (this.closed) throw new ClosedError();
       if (this.#state === 'idle') this.#start();
       if (typeof keyOrFn === 'function') {
-        return runLease(pool, this.#leaseContext, keyOrFn, (fnOrOptions as LeaseOptions | undefined) ?? {});
+        return runLease(routing.pool, this.#leaseContext, keyOrFn, (fnOrOptions as LeaseOptions | undefined) ?? {});
       }
       if (typeof fnOrOptions !== 'function') throw new InvalidArgumentError('lease(key, fn): fn must be a function');
-      const route = leaseRouteFor(keyOrFn, this.#leaseRouting ?? { pool, slotCheck: undefined, cluster: undefined, nodePools: undefined });
+      const route = leaseRouteFor(keyOrFn, routing);
       return runLease(route.pool, this.#leaseContext, fnOrOptions, maybeOptions ?? {}, route.target);
     } catch (error) {
       return Promise.reject(error);
