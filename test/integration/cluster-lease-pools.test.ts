@@ -134,6 +134,28 @@ describe('lease pools per Cluster node (redis-lab)', { skip }, () => {
     assert.equal(redis.stats().connections.nodes?.[address(port)]?.leasePool?.idle, 1);
   });
 
+  it('close() with a deadline during a BLPOP 0 on a node pool: close returns, the BLPOP fails typed, the node connection is gone', async () => {
+    const redis = kit();
+    await redis.connect();
+    const [port] = masters() as [number];
+    const key = keys.get(port)?.[1] as string;
+    const blocked = redis.blpop(key, 0).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await waitFor(() => redis.stats().connections.nodes?.[address(port)]?.leasePool?.active === 1, { what: 'the BLPOP on its node' });
+    const started = performance.now();
+    await redis.close({ deadlineMs: 300 });
+    const error = await blocked;
+    // A wide safety net around the 300 ms deadline, not a measurement.
+    assert.ok(performance.now() - started < 3000, `close returned after ${Math.round(performance.now() - started)} ms`);
+    assert.ok(error instanceof RedisKitError, String(error));
+    await waitFor(
+      async () => !String(await lab.command(port, 'CLIENT', 'LIST')).includes('cmd=blpop'),
+      { what: 'the blocked connection closed on the server' },
+    );
+  });
+
   it('a hung node: sixty new leases for its slots fail typed by the acquire timeout, the others all succeed, the client-wide breaker stays closed', async (t) => {
     const ACQUIRE_MS = 2000;
     await using redis = kit({ acquireTimeoutMs: ACQUIRE_MS, maxConnections: 10, breakerFailureThreshold: 3 });
