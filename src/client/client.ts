@@ -28,19 +28,17 @@ import { resolveLatencyThresholds } from '../observability/latency-class.js';
 import { kConnectionFactory, kLaneBatch, kOwnedResourceCount, kOwnResource, type OwnedResource } from './internal.js';
 import type { Lease, LeaseContext, LeasedConnection } from '../lease/leased-connection.js';
 import { runLease } from '../lease/run-lease.js';
-import { type LeaseRouting, leaseRouteFor } from '../lease/lease-target.js';
+import type { LeasePools } from '../lease/lease-pools.js';
 import { SlotCheck } from '../lease/slot-check.js';
 import { Breaker } from '../pool/breaker.js';
 import { monotonicClock } from '../pool/clock.js';
 import { Deadlines } from '../pool/deadlines.js';
 import type { Lanes } from '../pool/lanes.js';
-import type { LeasePool } from '../pool/lease-pool.js';
 import { PendingCommand } from '../pool/pending-command.js';
 import { type ChainablePipeline, Pipeline } from '../commands/pipeline.js';
 import { Script, type ScriptDefinition } from '../commands/script.js';
 import type { ConnectionFactory } from '../topology/connection-factory.js';
 import { firstKey } from '../topology/command-keys.js';
-import type { NodeLeasePools } from '../topology/node-lease-pools.js';
 import { readSentinelView } from '../topology/sentinel-view.js';
 
 /**
@@ -58,11 +56,8 @@ export class RedisClient extends Lifecycle<ClientEvents> {
   readonly #breaker: Breaker;
   readonly #deadlines = new Deadlines();
   readonly #lanes: Lanes | undefined;
-  readonly #pool: LeasePool | undefined;
-  /** Cluster mode: a lease pool per primary for leases with a key. */
-  readonly #nodePools: NodeLeasePools | undefined;
-  /** Where leases come from: the pool, and on a cluster the node pools (undefined in memory mode). */
-  readonly #leaseRouting: LeaseRouting | undefined;
+  /** The exclusive pools: one, and on a cluster one per primary too (undefined in memory mode). */
+  readonly #pools: LeasePools | undefined;
   readonly #stats: CommandStats;
   readonly #leaseContext: LeaseContext;
   readonly #resources = new Set<OwnedResource>();
@@ -111,14 +106,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     });
     this.#factory = parts.factory;
     this.#lanes = parts.lanes;
-    this.#pool = parts.pool;
-    this.#nodePools = parts.nodePools;
-    this.#leaseRouting = {
-      pool: parts.pool,
-      slotCheck: this.#leaseContext.slotCheck,
-      cluster: parts.factory.cluster,
-      nodePools: parts.nodePools,
-    };
+    this.#pools = parts.pools;
   }
 
   get state(): ClientState {
@@ -137,14 +125,12 @@ export class RedisClient extends Lifecycle<ClientEvents> {
    * error says where it looked and what to check.
    */
   async connect(): Promise<ConnectReport> {
-    const { lanes, pool } = this.#parts();
+    const { lanes, pools } = this.#parts();
     if (this.closed) throw new ClosedError();
     this.#start();
     try {
       await lanes.connect();
-      await pool.warm();
-      // After the lanes: a node's pool needs the slot map to know its nodes.
-      await this.#nodePools?.warm();
+      await pools.warm();
     } catch (error) {
       throw diagnoseConnectFailure(error, this.#factory?.target ?? '', this.options.mode);
     }
@@ -166,7 +152,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     if (isBlocking(lower, args)) {
       const leaseFn = (conn: Lease): Promise<unknown> => conn.sendCommand(lower, args, options);
       // On a cluster a blocking command waits on its key's node, over that node's pool.
-      const key = this.#nodePools === undefined ? undefined : firstKey(lower, args);
+      const key = this.#pools?.nodes === undefined ? undefined : firstKey(lower, args);
       return key === undefined ? this.lease(leaseFn) : this.lease(key, leaseFn);
     }
     const lanes = this.#lanes;
@@ -208,15 +194,14 @@ export class RedisClient extends Lifecycle<ClientEvents> {
   ): Promise<T> {
     // Not async: runLease's promise goes back as it is, without one more promise and its ticks per lease.
     try {
-      const routing = this.#leaseRouting;
-      if (routing === undefined) throw this.#memoryModeError();
+      const { pools } = this.#parts();
       if (this.closed) throw new ClosedError();
       if (this.#state === 'idle') this.#start();
       if (typeof keyOrFn === 'function') {
-        return runLease(routing.pool, this.#leaseContext, keyOrFn, (fnOrOptions as LeaseOptions | undefined) ?? {});
+        return runLease(pools.pool, this.#leaseContext, keyOrFn, (fnOrOptions as LeaseOptions | undefined) ?? {});
       }
       if (typeof fnOrOptions !== 'function') throw new InvalidArgumentError('lease(key, fn): fn must be a function');
-      const route = leaseRouteFor(keyOrFn, routing);
+      const route = pools.route(keyOrFn);
       return runLease(route.pool, this.#leaseContext, fnOrOptions, maybeOptions ?? {}, route.target);
     } catch (error) {
       return Promise.reject(error);
@@ -329,16 +314,15 @@ export class RedisClient extends Lifecycle<ClientEvents> {
       breaker: this.#breaker,
       commands: this.#stats,
       lanes: this.#lanes,
-      pool: this.#pool,
-      nodePools: this.#nodePools,
+      pool: this.#pools?.pool,
+      nodePools: this.#pools?.nodes,
       cluster: this.#factory?.cluster,
     });
   }
 
   /** @internal For tests of pool ageing: runs idle eviction and retirement now. */
   runMaintenance(): void {
-    this.#pool?.runMaintenance();
-    this.#nodePools?.runMaintenance();
+    this.#pools?.runMaintenance();
   }
 
   /**
@@ -356,13 +340,8 @@ export class RedisClient extends Lifecycle<ClientEvents> {
   protected override async onClose(): Promise<void> {
     clearInterval(this.#maintenance);
     for (const resource of this.#resources) resource.clientClosing?.();
-    await Promise.all([this.#lanes?.drain(), this.#pool?.drain(), this.#nodePools?.drain()]);
-    await Promise.all([
-      this.#lanes?.close(false),
-      this.#pool?.close(false),
-      this.#nodePools?.close(false),
-      ...[...this.#resources].map((r) => r.close()),
-    ]);
+    await Promise.all([this.#lanes?.drain(), this.#pools?.drain()]);
+    await Promise.all([this.#lanes?.close(false), this.#pools?.close(false), ...[...this.#resources].map((r) => r.close())]);
   }
 
   protected override onDestroy(reason: Error): void {
@@ -374,8 +353,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     // not when the engine notices its socket is gone.
     for (const lease of [...this.#leases]) lease.end(error);
     void this.#lanes?.close(true);
-    void this.#pool?.close(true);
-    void this.#nodePools?.close(true);
+    void this.#pools?.close(true);
     for (const resource of this.#resources) resource.destroy(error);
     // Commands still queued or on the wire get the error now, not at their deadline.
     this.#deadlines.cancelAll(error);
@@ -432,9 +410,9 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     return command.promise as Promise<BatchReplies | null>;
   }
 
-  #parts(): { lanes: Lanes; pool: LeasePool } {
-    if (this.#lanes === undefined || this.#pool === undefined) throw this.#memoryModeError();
-    return { lanes: this.#lanes, pool: this.#pool };
+  #parts(): { lanes: Lanes; pools: LeasePools } {
+    if (this.#lanes === undefined || this.#pools === undefined) throw this.#memoryModeError();
+    return { lanes: this.#lanes, pools: this.#pools };
   }
 
   #memoryModeError(): RedisUnavailableError {

@@ -9,13 +9,14 @@ import { RECONNECT_BASE_MS } from '../pool/reconnect-strategy.js';
 import { readRefusal } from '../pool/server-refusal.js';
 import { ConnectionFactory } from '../topology/connection-factory.js';
 import { NodeLeasePools } from '../topology/node-lease-pools.js';
+import { LeasePools } from '../lease/lease-pools.js';
+import { SlotCheck } from '../lease/slot-check.js';
 
 export interface ConnectionSet {
   factory: ConnectionFactory;
   lanes: Lanes;
-  pool: LeasePool;
-  /** Cluster mode: a lease pool per primary, for leases with a key (their counts go into `pool.stats`). */
-  nodePools: NodeLeasePools | undefined;
+  /** The exclusive pools (on a cluster one per primary too; their counts all go into `pools.pool.stats`). */
+  pools: LeasePools;
 }
 
 export interface ConnectionSetHooks {
@@ -78,10 +79,14 @@ export function createConnections(config: ResolvedConfig, hooks: ConnectionSetHo
   const nodeBreakers = cluster?.breakers;
   // On a cluster a lease for a key takes its connection from its node's own
   // pool; a lease without a key stays a cluster client from the pool above.
-  const nodePools =
+  const clusterParts =
     cluster === undefined || nodeBreakers === undefined
       ? undefined
-      : new NodeLeasePools({ ...sizing, factory, cluster, breaker: hooks.breaker, nodeBreakers, stats: pool.stats });
+      : {
+          slotCheck: new SlotCheck(config.keyPrefix),
+          cluster,
+          nodes: new NodeLeasePools({ ...sizing, factory, cluster, breaker: hooks.breaker, nodeBreakers, stats: pool.stats }),
+        };
   hooks.breaker.attachProbe(() => lanes.probe(), config.breakerProbeIntervalMs);
-  return { factory, lanes, pool, nodePools };
+  return { factory, lanes, pools: new LeasePools(pool, clusterParts) };
 }

@@ -150,10 +150,9 @@ describe('lease pools per Cluster node (redis-lab)', { skip }, () => {
     // A wide safety net around the 300 ms deadline, not a measurement.
     assert.ok(performance.now() - started < 3000, `close returned after ${Math.round(performance.now() - started)} ms`);
     assert.ok(error instanceof RedisKitError, String(error));
-    await waitFor(
-      async () => !String(await lab.command(port, 'CLIENT', 'LIST')).includes('cmd=blpop'),
-      { what: 'the blocked connection closed on the server' },
-    );
+    await waitFor(async () => !String(await lab.command(port, 'CLIENT', 'LIST')).includes('cmd=blpop'), {
+      what: 'the blocked connection closed on the server',
+    });
   });
 
   it('a hung node: sixty new leases for its slots fail typed by the acquire timeout, the others all succeed, the client-wide breaker stays closed', async (t) => {
