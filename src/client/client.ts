@@ -22,9 +22,8 @@ import { type ScanKeysOptions, scanKeys } from './scan-keys.js';
 import type { LaneCommands } from './lane-commands.js';
 import type { BatchCommand, BatchReplies } from '../engine/engine.js';
 import { ClosedError, InvalidArgumentError, NotAllowedError, RedisKitError, RedisUnavailableError } from '../errors.js';
-import { type HealthReport, checkHealth } from '../observability/health.js';
-import { serviceFacts } from '../observability/health-services.js';
-import { resolveLatencyThresholds } from '../observability/latency-class.js';
+import type { HealthReport } from '../observability/health.js';
+import { clientHealth } from './client-health.js';
 import { kConnectionFactory, kLaneBatch, kOwnedResourceCount, kOwnResource, type OwnedResource } from './internal.js';
 import type { Lease, LeaseContext, LeasedConnection } from '../lease/leased-connection.js';
 import { runLease } from '../lease/run-lease.js';
@@ -39,7 +38,6 @@ import { type ChainablePipeline, Pipeline } from '../commands/pipeline.js';
 import { Script, type ScriptDefinition } from '../commands/script.js';
 import type { ConnectionFactory } from '../topology/connection-factory.js';
 import { firstKey } from '../topology/command-keys.js';
-import { readSentinelView } from '../topology/sentinel-view.js';
 
 /**
  * The redis-kit client: ordinary commands over multiplexed lanes, exclusive
@@ -234,27 +232,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
    * bad `latencyThresholdsMs`.
    */
   health(options: HealthOptions = {}): Promise<HealthReport> {
-    const badTimeout = timeoutRefusal('timeoutMs', options.timeoutMs);
-    if (badTimeout !== undefined) return Promise.reject(badTimeout);
-    let thresholds: ReturnType<typeof resolveLatencyThresholds>;
-    try {
-      thresholds = resolveLatencyThresholds(options.latencyThresholdsMs);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const services = serviceFacts(this.#resources);
-    return checkHealth(
-      this,
-      {
-        target: this.#factory?.target ?? 'memory (in-process)',
-        memoryMode: this.options.mode === 'memory',
-        cacheEnabled: services.cacheEnabled,
-        subscribers: services.subscribers,
-        cluster: this.options.mode === 'cluster',
-        sentinelView: this.options.mode === 'sentinel' ? (timeoutMs) => readSentinelView(this.options, timeoutMs) : undefined,
-      },
-      { deep: options.deep ?? false, timeoutMs: options.timeoutMs ?? 1000, thresholds },
-    );
+    return clientHealth(this, { options: this.options, target: this.#factory?.target, resources: this.#resources }, options);
   }
 
   /**
