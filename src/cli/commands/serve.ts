@@ -25,8 +25,8 @@ export async function serveCommand(argv: string[], { env, io }: CommandContext):
   const port = parsePort(text(flags, 'port'), '--port') ?? parsePort(env.PORT, 'PORT');
   const host = text(flags, 'host') ?? env.HOST;
   if (host?.trim() === '') throw new UsageError('--host must not be empty', 'serve');
-  // Loaded only here: the service pulls in Fastify and its plugins, which would otherwise slow
-  // every other command (`config`, `--help`, `doctor`) by a few hundred milliseconds.
+  // Loaded only once the flags are good: the service pulls in Fastify and its plugins, and
+  // `serve --help` or a bad PORT should answer without waiting for them.
   const { serve } = await import('../serve.js');
   return serve({ env, ...(port !== undefined && { port }), ...(host !== undefined && { host }) });
 }
