@@ -180,6 +180,15 @@ describe('CLI: redis-kit doctor', () => {
     }
   });
 
+  it('memory://: nothing to check, one warning saying so, exit 0', async () => {
+    const result = await runCli(['doctor'], cliEnv({ REDIS_URL: 'memory://' }));
+    assert.equal(result.code, 0, describeRun(result));
+    assert.deepEqual(result.stdout.trimEnd().split('\n'), [
+      'WARN  mode            REDIS_URL is memory://: no Redis server to check → set REDIS_URL to the server the service will use',
+      'doctor: memory (in-process): no failures',
+    ]);
+  });
+
   it('--processes out of range: exit 2 with the usage', async () => {
     const result = await runCli(['doctor', '--processes', '0'], envFor(server.url));
     assert.equal(result.code, 2, describeRun(result));
