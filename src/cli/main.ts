@@ -7,20 +7,22 @@
 import { unknownRedisVariables } from '../config/explain-config.js';
 import { ConfigError } from '../errors.js';
 import { UsageError } from './args.js';
-import { benchCommand } from './commands/bench.js';
-import { configCommand } from './commands/config.js';
 import type { CommandContext } from './commands/context.js';
-import { doctorCommand } from './commands/doctor.js';
-import { serveCommand } from './commands/serve.js';
 import { type CommandName, isCommand, USAGE } from './usage.js';
 import { packageVersion } from './version.js';
 import { processWriter, type Writer } from './writer.js';
 
-const COMMANDS: Record<CommandName, (argv: string[], context: CommandContext) => Promise<number>> = {
-  serve: serveCommand,
-  doctor: doctorCommand,
-  bench: benchCommand,
-  config: configCommand,
+type Command = (argv: string[], context: CommandContext) => Promise<number>;
+
+/**
+ * Each command's module, loaded only when it runs: the client (and ioredis), cli-progress and the
+ * service's Fastify are heavy, and `--help`, `--version` or `config` should not wait for them.
+ */
+const COMMANDS: Record<CommandName, () => Promise<Command>> = {
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
+  bench: async () => (await import('./commands/bench.js')).benchCommand,
+  config: async () => (await import('./commands/config.js')).configCommand,
 };
 
 /** Warns (stderr) about `REDIS_*` variables no option reads; they would silently change nothing. */
@@ -56,7 +58,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
   warnUnknownVariables(env, io);
   try {
-    return await COMMANDS[first](rest, { env, io });
+    const command = await COMMANDS[first]();
+    return await command(rest, { env, io });
   } catch (error) {
     if (error instanceof UsageError) return usageError(io, error);
     if (error instanceof ConfigError) {

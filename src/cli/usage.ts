@@ -6,7 +6,7 @@ export const USAGE = {
   main: `usage: redis-kit <command> [flags]
 
 commands:
-  serve     run the reference service (health endpoints)
+  serve     run the reference service: the dashboard at /, health checks at /health
   doctor    check the Redis the configuration points at: reachability, auth, ACL, limits, topology
   bench     measure throughput and latency with a GET/SET mix
   config    print the effective configuration, secrets masked, and where each value came from
@@ -18,7 +18,8 @@ flags:
 ${CONFIG_NOTE}`,
   serve: `usage: redis-kit serve [--port N] [--host ADDRESS]
 
-Runs the reference service. It starts whether or not Redis is reachable.
+Runs the reference service: the dashboard at /, health checks at /health, /health/live and
+/health/ready. It starts whether or not Redis is reachable. SIGINT or SIGTERM stop it (exit 0).
 
 flags:
   --port N         port to listen on, 0 to 65535 (default: env PORT, else 3000; 0 picks a free one)
@@ -44,7 +45,7 @@ Runs a GET/SET mix against the configured Redis and reports ops/s and latency pe
 The probe's keys ({redis-kit:probe}:*) are deleted afterwards.
 
 flags:
-  --operations N       operations to run, 1 to 1000000 (default 10000; the cap with --duration)
+  --operations N       operations to run, 1 to 1000000 (default 10000; with --duration, a cap, default 1000000)
   --concurrency N      operations in flight, 1 to 1000 (default 10)
   --value-size BYTES   SET value size, 1 to 1048576 (default 100)
   --duration SECONDS   run for this long instead of a count, 0.1 to 600

@@ -1,23 +1,20 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { freePort, hasErrorCode, once, type RedisServer, startRedis, waitFor, withTimeout } from '../helpers/index.js';
-import { testEngine } from '../helpers/kit.js';
+import { CLI_ROOT as ROOT, ENGINE_ENV, cliEnv as envWith, exited, killCliChildren, runCli, spawnCli } from '../helpers/run-cli.js';
 
-/** The package root: this file runs from build/test/integration/. */
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = fileURLToPath(new URL('../../../bin/redis-kit.js', import.meta.url));
-
-/** Children still to be killed (by pid) when the suite ends, whatever happened. */
+/** `npm start` children still to be killed (by pid) when the suite ends, whatever happened. */
 const children = new Set<ChildProcess>();
 /** Grandchildren (the node that `npm start` runs), known only by the pid they log. */
 const grandchildren = new Set<number>();
 
 function killLeftovers(): void {
+  killCliChildren();
   for (const child of children) {
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) killPid(child.pid);
   }
@@ -44,14 +41,6 @@ function isAlive(pid: number): boolean {
     throw error;
   }
 }
-
-/** An environment with nothing but PATH and `vars`, so a developer's REDIS_* cannot leak in. */
-function envWith(vars: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ?? '', ...vars };
-}
-
-/** For a process that talks to a real server: the engine under test ({@link testEngine}), so `REDIS_ENGINE=ioredis npm test` reaches it. */
-const ENGINE_ENV: Record<string, string> = { REDIS_ENGINE: testEngine };
 
 /** One pino JSON line. */
 interface LogLine {
@@ -105,39 +94,6 @@ class LogReader {
   }
 }
 
-function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  return child;
-}
-
-/** Resolves with the exit code (or signal) once the child has exited. */
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  }
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-}
-
-/** Runs the CLI to completion and returns its exit code and output. */
-async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawnCli(args, env);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  // 'close' rather than 'exit': the pipes are drained by then.
-  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  const code = await withTimeout(closed, 10_000, `redis-kit ${args.join(' ')} to exit`).catch((error: unknown) => {
-    throw new Error(`${String(error)}\nstdout: ${stdout}\nstderr: ${stderr}`, { cause: error });
-  });
-  return { code, stdout, stderr };
-}
-
 /** The breaker state in the first snapshot of the dashboard's event stream. */
 async function breakerState(port: number): Promise<string> {
   const controller = new AbortController();
@@ -163,6 +119,18 @@ async function breakerState(port: number): Promise<string> {
 async function getJson(port: number, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000) });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/**
+ * The dashboard page, `GET /`: what the README's first command opens. Asserts 200, HTML and the
+ * page's own title, so an empty 200 (a missing asset) would not pass.
+ */
+async function assertDashboard(port: number): Promise<void> {
+  const response = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) });
+  const body = await response.text();
+  assert.equal(response.status, 200, `GET / status; body: ${body.slice(0, 200)}`);
+  assert.match(response.headers.get('content-type') ?? '', /^text\/html\b/);
+  assert.match(body, /<title>redis-kit reference service<\/title>/);
 }
 
 describe('CLI: redis-kit serve', () => {
@@ -200,6 +168,7 @@ describe('CLI: redis-kit serve', () => {
     assert.equal(health.body.target, undefined);
     assert.equal((await getJson(httpPort, '/health/ready')).status, 503);
     assert.equal((await getJson(httpPort, '/health/live')).status, 200);
+    await assertDashboard(httpPort);
     // Let the background retries open the breaker too, so a second "unavailable" had every
     // chance to be logged (it must not be: one line per outage).
     await waitFor(async () => (await breakerState(httpPort)) === 'open', {
@@ -220,6 +189,7 @@ describe('CLI: redis-kit serve', () => {
     assert.notEqual(healthy.body.status, 'unhealthy');
     assert.equal(await breakerState(httpPort), 'closed');
     assert.equal((await getJson(httpPort, '/health/ready')).status, 200);
+    await assertDashboard(httpPort);
 
     assert.ok(child.pid !== undefined);
     process.kill(child.pid, 'SIGTERM');
@@ -228,6 +198,37 @@ describe('CLI: redis-kit serve', () => {
     assert.equal(code, 0, `exit code (stderr: ${stderr})`);
     await log.waitFor((l) => l.msg === 'shutting down', 'the shutdown line', 1000);
     assert.equal(log.junk.length, 0, `only JSON on stdout:\n${log.junk.join('\n')}`);
+    assert.equal(stderr, '');
+  });
+
+  it('--port and --host choose where it listens; SIGINT (Ctrl-C) stops it gracefully with exit 0, like SIGTERM', async () => {
+    redis ??= await startRedis();
+    const httpPort = await freePort();
+    // PORT and HOST say otherwise: the flags win.
+    const child = spawnCli(
+      ['serve', '--port', String(httpPort), '--host', '127.0.0.1'],
+      envWith({ ...ENGINE_ENV, PORT: '1', HOST: '0.0.0.0', REDIS_URL: redis.url }),
+    );
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const log = new LogReader(child);
+    const exit = exited(child);
+    const listening = await log.waitFor((l) => /reference service on http:/.test(l.msg), 'the service listening');
+    assert.ok(listening.msg.includes(`http://127.0.0.1:${httpPort}`), listening.msg);
+    await log.waitFor((l) => /^connected to Redis/.test(l.msg), 'the connected line');
+    await assertDashboard(httpPort);
+    assert.equal((await getJson(httpPort, '/health/ready')).status, 200);
+
+    assert.ok(child.pid !== undefined);
+    process.kill(child.pid, 'SIGINT');
+    const { code, signal } = await withTimeout(exit, 5000, 'serve to exit after SIGINT');
+    assert.equal(signal, null, `exited by itself, not killed by ${signal}`);
+    assert.equal(code, 0, `exit code (stderr: ${stderr})`);
+    await log.waitFor((l) => l.msg === 'shutting down' && l.signal === 'SIGINT', 'the shutdown line naming SIGINT', 1000);
+    await log.waitFor((l) => /^stopped: /.test(l.msg), 'the final stopped line', 1000);
+    assert.equal(log.lines.filter((l) => l.level >= 40).length, 0, `no warnings or errors:\n${log.dump()}`);
     assert.equal(stderr, '');
   });
 
@@ -332,6 +333,8 @@ describe('npm start', () => {
       const health = await getJson(httpPort, '/health');
       assert.equal(health.status, redisUp ? 200 : 503);
       assert.equal(health.body.status === 'unhealthy', !redisUp);
+      // The README's first command opens the dashboard, with Redis and without.
+      await assertDashboard(httpPort);
 
       assert.ok(npm.pid !== undefined);
       process.kill(npm.pid, 'SIGTERM');

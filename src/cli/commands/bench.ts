@@ -1,7 +1,6 @@
 /** `redis-kit bench`: the throughput probe from the command line. */
 
 import cliProgress from 'cli-progress';
-import { RedisClient } from '../../client/client.js';
 import { describeTarget } from '../../config/redact.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { PROBE_LIMITS, type ProbeProgress, runThroughputProbe, type ThroughputReport } from '../../probe/throughput-probe.js';
@@ -83,6 +82,9 @@ export async function benchCommand(argv: string[], { env, io }: CommandContext):
   const readRatio = numberFlag('bench', 'read-ratio', text(flags, 'read-ratio'), 0, 1);
   const durationMs = seconds === undefined ? undefined : Math.round(seconds * 1000);
 
+  // Loaded once the flags are good: the client (and ioredis) take a few hundred milliseconds to
+  // load, which `--help` and a usage error should not wait for.
+  const { RedisClient } = await import('../../client/client.js');
   const client = new RedisClient({ env });
   io.addSecrets([client.options.password, client.options.sentinelPassword]);
   const target = describeTarget(client.options);

@@ -2,7 +2,6 @@
 
 import { intFlag, parseFlags, text } from '../args.js';
 import type { CheckResult } from '../doctor/check.js';
-import { runDoctor } from '../doctor/run-doctor.js';
 import { USAGE } from '../usage.js';
 import type { CommandContext } from './context.js';
 
@@ -21,6 +20,9 @@ export async function doctorCommand(argv: string[], { env, io }: CommandContext)
   }
   const processes = intFlag('doctor', 'processes', text(flags, 'processes'), 1, 100_000) ?? 1;
   const json = flags.json === true;
+  // Loaded once the flags are good: the checks pull in the client (and ioredis), which `--help`
+  // and a usage error should not wait for.
+  const { runDoctor } = await import('../doctor/run-doctor.js');
   const report = await runDoctor({
     env,
     processes,

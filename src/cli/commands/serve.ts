@@ -1,7 +1,6 @@
 /** `redis-kit serve`: flag handling only; the service itself is in ../serve.ts. */
 
 import { parseFlags, text, UsageError } from '../args.js';
-import { serve } from '../serve.js';
 import { USAGE } from '../usage.js';
 import type { CommandContext } from './context.js';
 
@@ -26,5 +25,8 @@ export async function serveCommand(argv: string[], { env, io }: CommandContext):
   const port = parsePort(text(flags, 'port'), '--port') ?? parsePort(env.PORT, 'PORT');
   const host = text(flags, 'host') ?? env.HOST;
   if (host?.trim() === '') throw new UsageError('--host must not be empty', 'serve');
+  // Loaded only once the flags are good: the service pulls in Fastify and its plugins, and
+  // `serve --help` or a bad PORT should answer without waiting for them.
+  const { serve } = await import('../serve.js');
   return serve({ env, ...(port !== undefined && { port }), ...(host !== undefined && { host }) });
 }
