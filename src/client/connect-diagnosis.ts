@@ -16,7 +16,8 @@ const WHERE: Record<ResolvedMode, string> = {
 export function diagnoseConnectFailure(error: unknown, target: string, mode: ResolvedMode): unknown {
   if (error instanceof AuthError) {
     return new AuthError(
-      `${error.message}. Check REDIS_USERNAME / REDIS_PASSWORD (or the credentials in REDIS_URL) and that user's ACL on ${target}`,
+      // The server's own words may already end a sentence ("… user is disabled.").
+      `${error.message.replace(/\.$/, '')}. Check REDIS_USERNAME / REDIS_PASSWORD (or the credentials in REDIS_URL) and that user's ACL on ${target}`,
       { cause: error },
     );
   }
