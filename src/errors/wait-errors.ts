@@ -73,11 +73,21 @@ export class QueueFullError extends RedisKitError {
 export class CommandTimeoutError extends RedisKitError {
   readonly command: string;
   readonly timeoutMs: number;
+  /**
+   * False when the command spent its whole deadline waiting for a connection
+   * and was never written: it did not run, and sending it again is safe.
+   * True (the default) when it may have reached the server and run there.
+   */
+  readonly sent: boolean;
 
-  constructor(command: string, timeoutMs: number) {
-    super('ERR_REDIS_COMMAND_TIMEOUT', `${command} did not complete within ${timeoutMs} ms`);
+  constructor(command: string, timeoutMs: number, sent = true) {
+    super(
+      'ERR_REDIS_COMMAND_TIMEOUT',
+      `${command} did not complete within ${timeoutMs} ms${sent ? '' : ' (no connection was ready: it was not sent)'}`,
+    );
     this.command = command;
     this.timeoutMs = timeoutMs;
+    this.sent = sent;
   }
 }
 

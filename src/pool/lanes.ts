@@ -142,6 +142,8 @@ export class Lanes {
       command.fail(new QueueFullError('the queue of commands waiting for a connection', this.#options.maxQueued));
       return;
     }
+    // Never written yet: if its deadline passes in the queue, its timeout says so.
+    command.unsent = true;
     this.#queue.push(command);
     this.#start();
   }
@@ -245,6 +247,7 @@ export class Lanes {
   }
 
   #send(lane: Lane, command: PendingCommand): void {
+    command.unsent = false;
     lane.inFlight++;
     this.#inFlight++;
     const send = new CommandSend(lane, command);

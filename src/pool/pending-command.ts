@@ -26,6 +26,8 @@ export class PendingCommand extends Deadline {
   batch: { commands: BatchCommand[]; atomic: boolean } | undefined;
   /** Times it was sent again after its connection died under it (reads only). */
   resends = 0;
+  /** True while it waits in the lanes' queue never having been written (its timeout then says "not sent"). */
+  unsent = false;
   settled = false;
   #resolve!: (value: unknown) => void;
   #reject!: (error: Error) => void;
@@ -66,6 +68,6 @@ export class PendingCommand extends Deadline {
   }
 
   override expire(): void {
-    this.fail(new CommandTimeoutError(this.name, this.timeoutMs));
+    this.fail(new CommandTimeoutError(this.name, this.timeoutMs, !this.unsent));
   }
 }

@@ -507,3 +507,19 @@ function stopAllSync(): void {
   }
   liveLabs.clear();
 }
+
+/**
+ * `perMaster` key names (`k0`, `k1` …) for each of the cluster's three masters, by master port:
+ * names whose slot (with `prefix`, the client's key prefix) each master serves.
+ */
+export async function keysByMaster(lab: ClusterLab, prefix: string, perMaster: number): Promise<Map<number, string[]>> {
+  const keys = new Map<number, string[]>();
+  for (let i = 0; [...keys.values()].flat().length < 3 * perMaster && i < 5000; i++) {
+    const { master } = await lab.slotOwner(`${prefix}k${i}`);
+    const list = keys.get(master) ?? [];
+    if (list.length < perMaster) list.push(`k${i}`);
+    keys.set(master, list);
+  }
+  if (keys.size !== 3) throw new Error(`expected keys on 3 masters, found ${keys.size}`);
+  return keys;
+}

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { freePort, type RedisServer, startRedis } from '../helpers/index.js';
 import { cliEnv, describeRun, ENGINE_ENV, killCliChildren, runCli } from '../helpers/run-cli.js';
+import type { ThroughputReport } from '../../src/probe/throughput-probe.js';
 
 /**
  * `redis-kit bench` spawned as a process against a real server this file starts. Every run is
@@ -16,19 +17,8 @@ import { cliEnv, describeRun, ENGINE_ENV, killCliChildren, runCli } from '../hel
  * (stderr stays empty), so logs and CI output get the summary table only.
  */
 
-interface BenchJson {
-  target: string;
-  operations: number;
-  gets: number;
-  sets: number;
-  errors: number;
-  errorCodes: Record<string, number>;
-  concurrency: number;
-  valueSize: number;
-  durationMs: number;
-  opsPerSecond: number;
-  latency: { count: number; meanMs: number; p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number };
-}
+/** What `bench --json` prints: the probe's report and where it ran. */
+type BenchJson = ThroughputReport & { target: string };
 
 function assertLatencyShape(report: BenchJson): void {
   const { latency } = report;

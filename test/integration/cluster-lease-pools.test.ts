@@ -4,7 +4,7 @@ import { type CreateRedisOptions, createRedis, type RedisKit, RedisKitError, Slo
 import { createMetrics } from '../../src/observability/prometheus/index.js';
 import { waitFor } from '../helpers/index.js';
 import { promtoolCheck } from '../helpers/promtool.js';
-import { type ClusterLab, labClientOptions, labSkipReason, startCluster } from '../helpers/redis-lab.js';
+import { type ClusterLab, labClientOptions, keysByMaster, labSkipReason, startCluster } from '../helpers/redis-lab.js';
 
 /**
  * On a real 6-node Cluster (shared/redis-lab): a lease with a key comes from
@@ -25,14 +25,7 @@ describe('lease pools per Cluster node (redis-lab)', { skip }, () => {
     lab = await startCluster({ nodeTimeoutMs: 1000 });
     // A master paused with no failover must not make the cluster refuse every slot (CLUSTERDOWN).
     for (const port of lab.nodePorts) await lab.command(port, 'CONFIG', 'SET', 'cluster-require-full-coverage', 'no');
-    keys = new Map();
-    for (let i = 0; [...keys.values()].flat().length < 6 && i < 2000; i++) {
-      const { master } = await lab.slotOwner(`${PREFIX}k${i}`);
-      const list = keys.get(master) ?? [];
-      if (list.length < 2) list.push(`k${i}`);
-      keys.set(master, list);
-    }
-    assert.equal(keys.size, 3);
+    keys = await keysByMaster(lab, PREFIX, 2);
   });
   after(async () => {
     await lab?.down();

@@ -5,7 +5,7 @@ import { debugResponse } from '../../src/observability/health-http.js';
 import { createMetrics } from '../../src/observability/prometheus/index.js';
 import { waitFor } from '../helpers/index.js';
 import { promtoolCheck } from '../helpers/promtool.js';
-import { type ClusterLab, labClientOptions, labSkipReason, startCluster } from '../helpers/redis-lab.js';
+import { type ClusterLab, labClientOptions, keysByMaster, labSkipReason, startCluster } from '../helpers/redis-lab.js';
 
 /**
  * One node of a real 6-node Cluster (shared/redis-lab) stops answering while
@@ -38,14 +38,7 @@ describe('a Cluster node that stops answering, with no failover (redis-lab)', { 
   before(async () => {
     lab = await startCluster({ nodeTimeoutMs: 1000 });
     for (const port of lab.nodePorts) await lab.command(port, 'CONFIG', 'SET', 'cluster-require-full-coverage', 'no');
-    keys = new Map();
-    for (let i = 0; [...keys.values()].flat().length < 9 && i < 2000; i++) {
-      const { master } = await lab.slotOwner(`${PREFIX}k${i}`);
-      const list = keys.get(master) ?? [];
-      if (list.length < 3) list.push(`k${i}`);
-      keys.set(master, list);
-    }
-    assert.equal(keys.size, 3);
+    keys = await keysByMaster(lab, PREFIX, 3);
   });
   after(async () => {
     await lab?.down();

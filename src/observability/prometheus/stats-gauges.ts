@@ -102,10 +102,15 @@ const NODE_ROLES = ['lane', 'lease', 'subscriber', 'invalidation'] as const;
  */
 function createNodeGauges(registers: Registry[], name: (base: string) => string, source: StatsSource): void {
   type NodeFigures = NonNullable<ClientStats['connections']['nodes']>[string];
-  /** The nodes listed now, or undefined when there are no stats to read (the series then stay as they were). */
-  const nodes = (): [string, NodeFigures][] | undefined => {
+  /**
+   * Each scrape: the series start afresh from the nodes listed now, one
+   * `fill` per node. Without stats to read, the series stay as they were.
+   */
+  const eachNode = (metric: { reset(): void }, fill: (node: string, figures: NodeFigures) => void): void => {
     const stats = source();
-    return stats === undefined ? undefined : Object.entries(stats.connections.nodes ?? {});
+    if (stats === undefined) return;
+    metric.reset();
+    for (const [node, figures] of Object.entries(stats.connections.nodes ?? {})) fill(node, figures);
   };
   new Gauge({
     name: name('redis_kit_node_connections'),
@@ -113,10 +118,9 @@ function createNodeGauges(registers: Registry[], name: (base: string) => string,
     labelNames: ['node', 'role'],
     registers,
     collect() {
-      const listed = nodes();
-      if (listed === undefined) return;
-      this.reset();
-      for (const [node, figures] of listed) for (const role of NODE_ROLES) this.set({ node, role }, figures[role]);
+      eachNode(this, (node, figures) => {
+        for (const role of NODE_ROLES) this.set({ node, role }, figures[role]);
+      });
     },
   });
   new Gauge({
@@ -125,10 +129,7 @@ function createNodeGauges(registers: Registry[], name: (base: string) => string,
     labelNames: ['node'],
     registers,
     collect() {
-      const listed = nodes();
-      if (listed === undefined) return;
-      this.reset();
-      for (const [node, figures] of listed) this.set({ node }, figures.breaker.state === 'open' ? 1 : 0);
+      eachNode(this, (node, figures) => this.set({ node }, figures.breaker.state === 'open' ? 1 : 0));
     },
   });
   new Gauge({
@@ -137,14 +138,11 @@ function createNodeGauges(registers: Registry[], name: (base: string) => string,
     labelNames: ['node', 'state'],
     registers,
     collect() {
-      const listed = nodes();
-      if (listed === undefined) return;
-      this.reset();
-      for (const [node, figures] of listed) {
-        if (figures.leasePool === undefined) continue;
-        this.set({ node, state: 'used' }, figures.leasePool.active);
-        this.set({ node, state: 'idle' }, figures.leasePool.idle);
-      }
+      eachNode(this, (node, { leasePool }) => {
+        if (leasePool === undefined) return;
+        this.set({ node, state: 'used' }, leasePool.active);
+        this.set({ node, state: 'idle' }, leasePool.idle);
+      });
     },
   });
   new Gauge({
@@ -153,10 +151,9 @@ function createNodeGauges(registers: Registry[], name: (base: string) => string,
     labelNames: ['node'],
     registers,
     collect() {
-      const listed = nodes();
-      if (listed === undefined) return;
-      this.reset();
-      for (const [node, figures] of listed) if (figures.leasePool !== undefined) this.set({ node }, figures.leasePool.waiting);
+      eachNode(this, (node, { leasePool }) => {
+        if (leasePool !== undefined) this.set({ node }, leasePool.waiting);
+      });
     },
   });
   new Counter({
@@ -165,11 +162,8 @@ function createNodeGauges(registers: Registry[], name: (base: string) => string,
     labelNames: ['node'],
     registers,
     collect() {
-      const listed = nodes();
-      if (listed === undefined) return;
       // The breakers count since the client was created; the counter mirrors them.
-      this.reset();
-      for (const [node, figures] of listed) this.inc({ node }, figures.breaker.failures);
+      eachNode(this, (node, figures) => this.inc({ node }, figures.breaker.failures));
     },
   });
 }
