@@ -92,12 +92,13 @@ export class NoReplicasError extends ReplyError {
 }
 
 /**
- * Cluster: the node a lease's connection is on no longer serves the key's
- * slot (MOVED or ASK: a resharding or a failover moved it). A lease holds
- * one node's connection, so the redirection is not followed (its WATCH and
- * MULTI state would not come along): the command did not run. The slot map
- * is read again, so a new lease for the key goes to the slot's new owner.
- * Commands on lanes follow redirections themselves and never see this.
+ * Cluster: the node asked no longer serves the key's slot (MOVED or ASK: a
+ * resharding or a failover moved it), and the command did not run. A lease
+ * holds one node's connection, so it does not follow the redirection (its
+ * WATCH and MULTI state would not come along); the slot map is read again,
+ * so a new lease for the key goes to the slot's new owner. Lanes follow
+ * redirections, and see this only when one still ends in MOVED (during a
+ * failover, before the slot map settles). Safe to retry.
  */
 export class SlotMovedError extends ReplyError {
   constructor(message: string, prefix: string, command: string | undefined, options?: RedisKitErrorOptions) {
