@@ -206,7 +206,7 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
    * walk visits every primary in turn (the cursor names the node); when the
    * node being walked fails over, its new owner is walked from its start, so
    * records may repeat but none is missed, and until the slot map names the
-   * new owner the page rejects (`ClusterTopologyError`, `ConnectError` …):
+   * new owner the page rejects (`ClusterTopologyError`, `RedisUnavailableError` …):
    * call again with the same cursor. Order: by id
    * within each SCAN step, not overall. Records that vanish between SCAN and
    * read, and invalid ones with `onInvalid: 'miss'`, are left out, so a page
