@@ -283,12 +283,7 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
     return ttlMs;
   }
 
-  /**
-   * Refuses work once closing; tracks the rest so `close()` can wait for it.
-   * "Redis cannot be reached" in any form is a `RedisUnavailableError` (its
-   * `cause` the client's error), as for message logs: the same error before
-   * the breaker opens as after.
-   */
+  /** Refuses work once closing; tracks the rest for `close()`. Redis unreachable, in any form, is a RedisUnavailableError. */
   #track<R>(operation: () => Promise<R>): Promise<R> {
     if (this.closed) return Promise.reject(this.closedError());
     const running = operation().catch((error: unknown) => {
