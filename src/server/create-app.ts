@@ -9,14 +9,16 @@ import { registerDashboardRoutes } from './dashboard/routes.js';
 import { SnapshotTaker } from './dashboard/snapshot.js';
 import { createConversations } from './repositories/conversations.js';
 import { RepositoryDependency } from './repositories/dependency.js';
+import { Inbox } from './repositories/inbox.js';
 import { createUsers } from './repositories/users.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerConversationRoutes } from './routes/conversations.js';
 import { registerFlagRoutes } from './routes/flags.js';
+import { registerInboxRoutes } from './routes/inbox.js';
 import { registerLimitedRoutes } from './routes/limited.js';
 import { type Product, registerProductRoutes } from './routes/products.js';
 import { registerProgressRoutes } from './routes/progress.js';
-import { registerSessionRoutes } from './routes/sessions.js';
+import { registerSessionRevocationRoutes, registerSessionRoutes } from './routes/sessions.js';
 import { registerUserRoutes } from './routes/users.js';
 import { ServiceState } from './service-state.js';
 import { registerThroughputRoute } from './throughput-route.js';
@@ -38,6 +40,28 @@ export interface CreateAppOptions {
   productLoadDelayMs?: number;
   /** Fastify's logger option. Default `false`. */
   logger?: FastifyServerOptions['logger'];
+  /**
+   * Also serve the plugin's debug health routes, `/debug/health/redis` and
+   * its per-check routes: the full report, with the Redis host and port, its
+   * version, memory and clients. Off by default, since the service's routes
+   * are public; turn it on only where those routes are not reachable from
+   * outside (or are behind authentication). Default: on when the
+   * environment's `HEALTH_DEBUG_ROUTES` is `1` or `true`, so
+   * `HEALTH_DEBUG_ROUTES=1 redis-kit serve` has them. (Not a `REDIS_*`
+   * name: those are the client's, and `redis-kit` warns about unknown ones.)
+   */
+  debugHealthRoutes?: boolean;
+  /** Where {@link debugHealthRoutes}' default is read from. Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The environment variable that turns on the debug health routes (see {@link CreateAppOptions.debugHealthRoutes}). */
+export const DEBUG_ROUTES_ENV = 'HEALTH_DEBUG_ROUTES';
+
+function debugRoutesFromEnv(env: Readonly<Record<string, string | undefined>>): boolean {
+  const value = env[DEBUG_ROUTES_ENV]?.trim().toLowerCase();
+  // Anything else, a typo included, leaves them off: the safe side for routes that show server facts.
+  return value === '1' || value === 'true';
 }
 
 /** The app and what its routes share (readiness, counters, open streams). */
@@ -48,11 +72,15 @@ export interface ReferenceApp {
 
 /**
  * The reference service: every part of redis-kit as an app uses it, on the
- * Fastify plugin. Routes: `/health*` (the plugin's), `/api/v1/products/:id`,
- * `/api/v1/login|logout|me`, `/api/v1/sessions/count`, `/api/v1/limited`,
- * `/api/v1/progress/:job`, `/api/v1/flags/:name`, `/api/v1/test/redis`,
- * `/api/users[/:id]` (a record repository), `/api/conversations/:id/messages|events`
- * (a message log), and the dashboard at `/`.
+ * Fastify plugin. Routes: `/health*` (the plugin's; `/debug/health/redis*`
+ * only with `debugHealthRoutes`), `/api/v1/products/:id`,
+ * `/api/v1/login|logout|me`, `/api/v1/logout/everywhere`,
+ * `/api/v1/sessions/count`, `/api/v1/limited`, `/api/v1/progress/:job`,
+ * `/api/v1/flags/:name`, `/api/v1/test/redis`, `/api/users[/:id]` and
+ * `/api/users/names` (a record repository), `/api/users/:id/inbox[/next]`
+ * (a long poll on a leased connection), `/api/conversations/:id/messages|events`
+ * (a message log), and the dashboard at `/`. See repositories/dependency.ts
+ * for which route uses the plugin's required, optional and managed helpers.
  */
 export async function createApp(options: CreateAppOptions): Promise<ReferenceApp> {
   const { redis } = options;
@@ -69,7 +97,8 @@ export async function createApp(options: CreateAppOptions): Promise<ReferenceApp
     }
     done();
   });
-  await app.register(redisKit, { client: redis, healthRoutes: true, metrics: true });
+  const debug = options.debugHealthRoutes ?? debugRoutesFromEnv(options.env ?? process.env);
+  await app.register(redisKit, { client: redis, healthRoutes: { debug }, metrics: true });
 
   const products = redis.cache<Product | null>({ namespace: 'products', ttlMs: 30_000, staleWhileRevalidateMs: 10_000 });
   const flags = redis.cache<boolean>({ namespace: 'flags', ttlMs: 3_600_000, nearCache: { maxEntries: 1000, ttlMs: 5000 } });
@@ -98,9 +127,12 @@ export async function createApp(options: CreateAppOptions): Promise<ReferenceApp
   registerProgressRoutes(app, pubsub, state.streams);
   registerThroughputRoute(app);
   // memory:// runs the repositories in-process: there is no Redis to be unavailable.
-  registerUserRoutes(app, new RepositoryDependency(users, memory));
+  const usersDependency = new RepositoryDependency(users, memory);
+  const sessionsDependency = new RepositoryDependency(sessions, memory);
+  registerUserRoutes(app, usersDependency);
+  registerInboxRoutes(app, usersDependency, new Inbox());
   registerConversationRoutes(app, new RepositoryDependency(conversations, memory), state.streams);
-  registerSessionRoutes(app, new RepositoryDependency(sessions, memory));
+  registerSessionRoutes(app, sessionsDependency);
   // Sessions only where they are used: loading one on every request would make /health fail with the store.
   await app.register(async (scope) => {
     await scope.register(fastifyCookie);
@@ -113,6 +145,7 @@ export async function createApp(options: CreateAppOptions): Promise<ReferenceApp
       cookie: { secure: 'auto', httpOnly: true, sameSite: 'lax', maxAge: 86_400_000 },
     });
     registerAuthRoutes(scope);
+    registerSessionRevocationRoutes(scope, sessionsDependency);
   });
   const snapshots = new SnapshotTaker({ redis, caches: [products, flags], decisions: state.decisions });
   registerDashboardRoutes(app, snapshots, state.streams);

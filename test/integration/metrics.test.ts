@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { after, before, describe, it } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
 import express from 'express';
 import Fastify from 'fastify';
 import type { Registry } from 'prom-client';
@@ -33,6 +34,42 @@ function sampleValue(json: MetricsJson, series: string, labels: Record<string, s
     if (Object.entries(labels).every(([k, v]) => valueLabels[k] === v)) sum += value.value;
   }
   return sum;
+}
+
+/** One sample line of the text exposition: `name{label="value",…} value`. */
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/;
+const LABEL_PAIR = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)/gy;
+
+/**
+ * The text exposition parsed back into samples (prom-client has no parser).
+ * Every line must be a comment or a well-formed sample: anything else fails.
+ */
+function parseExposition(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const match = SAMPLE_LINE.exec(line);
+    assert.ok(match !== null, `a sample line: ${line}`);
+    const [, name = '', labelText = '', valueText = ''] = match;
+    const labels: Record<string, string> = {};
+    LABEL_PAIR.lastIndex = 0;
+    let consumed = 0;
+    for (let pair = LABEL_PAIR.exec(labelText); pair !== null; pair = LABEL_PAIR.exec(labelText)) {
+      labels[pair[1] ?? ''] = (pair[2] ?? '').replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+      consumed = LABEL_PAIR.lastIndex;
+    }
+    assert.equal(consumed, labelText.length, `every label of ${line} parsed`);
+    const value = valueText === '+Inf' ? Number.POSITIVE_INFINITY : valueText === '-Inf' ? Number.NEGATIVE_INFINITY : Number(valueText);
+    assert.ok(!Number.isNaN(value) || valueText === 'NaN', `a number: ${line}`);
+    samples.push({ name, labels, value });
+  }
+  return samples;
 }
 
 /** A promise and the function that resolves it, to hold a lease open. */
@@ -182,6 +219,21 @@ describe('Prometheus metrics from the diagnostics channels', () => {
     await Promise.all([cache.close(), near.close(), limiter.close()]);
   });
 
+  it('a stale value served by wrap() counts in redis_kit_cache_stale_hits_total, and as a hit', async () => {
+    const cache = redis.cache<string>({ namespace: 'stale', ttlMs: 50, staleWhileRevalidateMs: 60_000 });
+    let loads = 0;
+    const loader = async (): Promise<string> => `v${++loads}`;
+    assert.equal(await cache.wrap('k', loader), 'v1');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(await cache.wrap('k', loader), 'v1', 'past ttlMs: the stale value, refreshed behind it');
+    await waitFor(() => loads === 2, { what: 'the background refresh' });
+    assert.equal(cache.stats().staleHits, 1);
+    const json = await metrics.registry.getMetricsAsJSON();
+    assert.equal(sampleValue(json, 'redis_kit_cache_stale_hits_total', { namespace: 'stale' }), 1);
+    assert.equal(sampleValue(json, 'redis_kit_cache_requests_total', { namespace: 'stale', outcome: 'hit' }), 1);
+    await cache.close();
+  });
+
   it('the exposition passes promtool check metrics, parses back, and holds no secret, key or host', async () => {
     const text = await metrics.exposition();
     const { code, output } = await promtoolCheck(text);
@@ -189,9 +241,39 @@ describe('Prometheus metrics from the diagnostics channels', () => {
     assert.equal(code, 0);
     assert.match(metrics.contentType, /^text\/plain; version=0\.0\.4/);
 
-    for (const metric of await metrics.registry.getMetricsAsJSON()) {
+    const json = await metrics.registry.getMetricsAsJSON();
+    for (const metric of json) {
       assert.ok(text.includes(`# TYPE ${metric.name} ${metric.type}`), `${metric.name} is in the text as a ${metric.type}`);
     }
+    // Parsed back, the text holds the registry's values: every sample of these series, labels and all
+    // (counters and a histogram the earlier tests fed, and a gauge; nothing moves them between the two reads).
+    const samples = parseExposition(text);
+    const compared = [
+      'redis_kit_commands_total',
+      'redis_kit_cache_requests_total',
+      'redis_kit_rate_limit_decisions_total',
+      'redis_kit_cache_stale_hits_total',
+      'db_client_connection_max',
+      'db_client_connection_wait_time_seconds',
+    ];
+    for (const name of compared) {
+      const metric = json.find((m) => m.name === name);
+      assert.ok(metric !== undefined && metric.values.length > 0, `${name} has samples`);
+      for (const value of metric.values) {
+        const series = (value as { metricName?: string }).metricName ?? name;
+        const labels = Object.fromEntries(Object.entries(value.labels).map(([k, v]) => [k, String(v)]));
+        const found = samples.filter((sample) => sample.name === series && isDeepStrictEqual(sample.labels, labels));
+        assert.equal(found.length, 1, `${series} ${JSON.stringify(labels)} appears once in the text`);
+        assert.equal(found[0]?.value, value.value, `${series} ${JSON.stringify(labels)}`);
+      }
+    }
+    assert.equal(
+      samples.find(
+        (sample) =>
+          sample.name === 'redis_kit_commands_total' && sample.labels.db_operation_name === 'get' && sample.labels.outcome === 'ok',
+      )?.value,
+      sampleValue(json, 'redis_kit_commands_total', { db_operation_name: 'get', outcome: 'ok' }),
+    );
     assert.ok(!text.includes(SECRET), 'the password never appears');
     assert.ok(!text.includes('127.0.0.1'), 'no host');
     assert.ok(!text.includes('user-42') && !text.includes('a-string') && !text.includes('news'), 'no key or channel name');
@@ -251,6 +333,88 @@ describe('Prometheus metrics from the diagnostics channels', () => {
       assert.match(await response.text(), /^# TYPE db_client_operation_duration_seconds histogram$/m);
     } finally {
       await new Promise<void>((resolve, reject) => listening.close((error) => (error ? reject(error) : resolve())));
+    }
+  });
+});
+
+describe('Prometheus metrics across an outage and a killed subscriber', () => {
+  it('the breaker: redis_kit_breaker_open is 1 while open, each transition counted; failed and broken connections counted', async () => {
+    await using server = await startRedis();
+    const redis = kitFor(server, { breakerFailureThreshold: 1, breakerProbeIntervalMs: 100 });
+    const metrics = createMetrics(redis, { prefix: 'outage_' });
+    try {
+      await redis.connect();
+      let json = await metrics.registry.getMetricsAsJSON();
+      assert.equal(sampleValue(json, 'outage_redis_kit_breaker_open'), 0);
+      assert.equal(sampleValue(json, 'outage_redis_kit_breaker_transitions_total'), 0);
+      assert.equal(sampleValue(json, 'outage_redis_kit_connections_failed_total'), 0);
+      const lanes = redis.stats().lanes.count;
+
+      await server.kill();
+      await waitFor(
+        async () => {
+          await settle(redis.get('k'));
+          return redis.isUnavailable;
+        },
+        { what: 'the breaker to open' },
+      );
+      // Reconnecting lanes keep failing while the server is gone.
+      await waitFor(async () => sampleValue(await metrics.registry.getMetricsAsJSON(), 'outage_redis_kit_connections_failed_total') > 0, {
+        what: 'a failed reconnect',
+      });
+      json = await metrics.registry.getMetricsAsJSON();
+      assert.equal(sampleValue(json, 'outage_redis_kit_breaker_open'), 1);
+      assert.equal(sampleValue(json, 'outage_redis_kit_breaker_transitions_total', { to: 'open' }), 1);
+      assert.equal(sampleValue(json, 'outage_redis_kit_breaker_transitions_total', { to: 'closed' }), 0);
+      assert.ok(sampleValue(json, 'outage_redis_kit_connections_failed_total', { role: 'lane' }) >= 1);
+      assert.equal(
+        sampleValue(json, 'outage_redis_kit_connections_destroyed_total', { role: 'lane', reason: 'broken' }),
+        lanes,
+        'each lane the server dropped, destroyed as broken',
+      );
+
+      await server.restart();
+      await waitFor(() => !redis.isUnavailable, { what: 'the breaker to close' });
+      json = await metrics.registry.getMetricsAsJSON();
+      assert.equal(sampleValue(json, 'outage_redis_kit_breaker_open'), 0);
+      assert.equal(sampleValue(json, 'outage_redis_kit_breaker_transitions_total', { to: 'closed' }), 1);
+      assert.equal(sampleValue(json, 'outage_redis_kit_breaker_transitions_total', { to: 'open' }), 1);
+    } finally {
+      await metrics.close();
+      await redis.close();
+    }
+  });
+
+  it('CLIENT KILL TYPE pubsub: the subscriber is destroyed as broken, one resubscription is counted, and messages flow again', async () => {
+    await using server = await startRedis();
+    const redis = kitFor(server);
+    const metrics = createMetrics(redis, { prefix: 'resub_' });
+    try {
+      let received = 0;
+      const subscription = await redis.subscribe('news', () => {
+        received++;
+      });
+      let json = await metrics.registry.getMetricsAsJSON();
+      assert.equal(sampleValue(json, 'resub_redis_kit_pubsub_resubscriptions_total'), 0);
+      assert.equal(sampleValue(json, 'resub_redis_kit_connections_created_total', { role: 'subscriber' }), 1);
+
+      assert.equal(await server.command('CLIENT', 'KILL', 'TYPE', 'pubsub'), '1');
+      await waitFor(
+        async () => sampleValue(await metrics.registry.getMetricsAsJSON(), 'resub_redis_kit_pubsub_resubscriptions_total') === 1,
+        {
+          what: 'the subscription to be restored',
+        },
+      );
+      json = await metrics.registry.getMetricsAsJSON();
+      assert.equal(sampleValue(json, 'resub_redis_kit_connections_destroyed_total', { role: 'subscriber', reason: 'broken' }), 1);
+      assert.equal(sampleValue(json, 'resub_redis_kit_connections_created_total', { role: 'subscriber' }), 2);
+      await redis.publish('news', 'again');
+      await waitFor(() => received === 1, { what: 'a message on the restored subscription' });
+      assert.equal(sampleValue(await metrics.registry.getMetricsAsJSON(), 'resub_redis_kit_pubsub_resubscriptions_total'), 1);
+      await subscription.unsubscribe();
+    } finally {
+      await metrics.close();
+      await redis.close();
     }
   });
 });

@@ -11,11 +11,15 @@ import { kitFor } from '../helpers/kit.js';
 
 /**
  * The reference service's repository routes: users (a record repository with
- * a unique email, `PATCH` through `update`) and conversations (a message log,
- * with an SSE follow), through the plugin's required and optional variants.
+ * a unique email, `PATCH` through `update`), sessions and conversations (a
+ * message log, with an SSE follow), through the plugin's required and
+ * optional variants, and the users' inbox long poll through its managed
+ * helper, `request.lease()`.
  */
 
 const SECRET = 'a test secret of at least 32 characters';
+/** A well-formed user id that no user has. */
+const NO_USER = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
 
 function baseUrl(app: FastifyInstance): string {
   const { port } = app.server.address() as AddressInfo;
@@ -162,6 +166,70 @@ describe('reference service repositories against a real Redis', () => {
     assert.equal(count.degraded, false);
     assert.equal(typeof count.active, 'number');
   });
+
+  it('users names (the optional variant): each id’s name, null for no user', async () => {
+    const ada = (await app.inject({ method: 'POST', url: '/api/users', payload: { name: 'Ada L', email: 'names-a@example.org' } })).json();
+    const bob = (await app.inject({ method: 'POST', url: '/api/users', payload: { name: 'Bob', email: 'names-b@example.org' } })).json();
+    const names = await app.inject(`/api/users/names?ids=${ada.id},${NO_USER},${bob.id}`);
+    assert.equal(names.statusCode, 200);
+    assert.deepEqual(names.json(), { names: { [ada.id]: 'Ada L', [NO_USER]: null, [bob.id]: 'Bob' }, degraded: false });
+    assert.equal(names.headers['x-degraded'], undefined);
+    for (const ids of ['', 'not-an-id', Array.from({ length: 101 }, () => NO_USER).join(',')]) {
+      assert.equal((await app.inject(`/api/users/names?ids=${ids}`)).statusCode, 400, `ids=${ids.slice(0, 20)}`);
+    }
+  });
+
+  it('sessions: logout everywhere (the required variant) ends every session of the user and only theirs', async () => {
+    const login = async (username: string): Promise<string> => {
+      const reply = await app.inject({ method: 'POST', url: '/api/v1/login', payload: { username } });
+      const cookie = reply.cookies.find((c) => c.name === 'sessionId')?.value;
+      assert.ok(cookie !== undefined, 'a session cookie');
+      return cookie;
+    };
+    const me = async (cookie: string): Promise<unknown> =>
+      (await app.inject({ url: '/api/v1/me', cookies: { sessionId: cookie } })).json().user;
+    const [laptop, phone, other] = [await login('ada'), await login('ada'), await login('bob')];
+    assert.equal(await me(phone), 'ada');
+    const everywhere = await app.inject({ method: 'POST', url: '/api/v1/logout/everywhere', cookies: { sessionId: laptop } });
+    assert.equal(everywhere.statusCode, 200);
+    assert.deepEqual(everywhere.json(), { user: null, revoked: 2 });
+    assert.equal(await me(laptop), null);
+    assert.equal(await me(phone), null, 'the other device is signed out too');
+    assert.equal(await me(other), 'bob', 'another user keeps their session');
+    assert.equal((await app.inject({ method: 'POST', url: '/api/v1/logout/everywhere' })).statusCode, 401);
+  });
+
+  it('inbox (the managed helper): a long poll waits on a lease, is answered by a push, 204 when nothing comes, and an abandoned poll gives its connection back and takes nothing', async () => {
+    const user = (await app.inject({ method: 'POST', url: '/api/users', payload: { name: 'Poll', email: 'poll@example.org' } })).json();
+    const inbox = `/api/users/${user.id}/inbox`;
+    const poll = fetch(`${baseUrl(app)}${inbox}/next?waitMs=10000`);
+    await waitFor(() => redis.stats().pool.active === 1, { what: 'the poll to hold a lease' });
+    const pushed = await app.inject({ method: 'POST', url: inbox, payload: { text: 'hello' } });
+    assert.equal(pushed.statusCode, 201);
+    assert.deepEqual(pushed.json(), { queued: 1 });
+    const answered = await poll;
+    assert.equal(answered.status, 200);
+    assert.deepEqual(await answered.json(), { notice: 'hello' });
+    await waitFor(() => redis.stats().pool.active === 0, { what: 'the lease to be given back' });
+    assert.equal((await app.inject(`${inbox}/next?waitMs=100`)).statusCode, 204, 'nothing left: each notice goes to one poll');
+
+    const abandoned = new AbortController();
+    const gone = fetch(`${baseUrl(app)}${inbox}/next?waitMs=10000`, { signal: abandoned.signal }).catch((error: unknown) => error);
+    await waitFor(() => redis.stats().pool.active === 1, { what: 'the abandoned poll to hold a lease' });
+    abandoned.abort();
+    assert.ok((await gone) instanceof Error);
+    await waitFor(() => redis.stats().pool.active === 0, { what: 'the aborted lease to be given back' });
+    // Its BLPOP is gone from the server too (the connection was dropped), so it cannot take the next notice.
+    await waitFor(async () => !(await server.command('CLIENT', 'LIST')).includes('cmd=blpop'), { what: 'the BLPOP to end' });
+    await app.inject({ method: 'POST', url: inbox, payload: { text: 'kept' } });
+    assert.deepEqual((await app.inject(`${inbox}/next?waitMs=100`)).json(), { notice: 'kept' });
+
+    assert.equal((await app.inject(`/api/users/${NO_USER}/inbox/next?waitMs=100`)).statusCode, 404);
+    assert.equal((await app.inject({ method: 'POST', url: `/api/users/${NO_USER}/inbox`, payload: { text: 'x' } })).statusCode, 404);
+    for (const waitMs of ['0', '55001', '1.5', 'soon']) {
+      assert.equal((await app.inject(`${inbox}/next?waitMs=${waitMs}`)).statusCode, 400, `waitMs=${waitMs}`);
+    }
+  });
 });
 
 describe('reference service repositories while Redis is down', () => {
@@ -196,6 +264,18 @@ describe('reference service repositories while Redis is down', () => {
       assert.deepEqual(messages.json(), { messages: [], degraded: true });
       assert.equal(messages.headers['x-degraded'], 'redis-unavailable');
       assert.deepEqual((await app.inject('/api/v1/sessions/count')).json(), { active: null, degraded: true });
+
+      // The users repository's optional variant: the names page renders, every name unknown.
+      const names = await app.inject(`/api/users/names?ids=${NO_USER}`);
+      assert.equal(names.statusCode, 200);
+      assert.deepEqual(names.json(), { names: { [NO_USER]: null }, degraded: true });
+      assert.equal(names.headers['x-degraded'], 'redis-unavailable');
+      // The session repository's required variant: a revocation that cannot reach the store is never a 200.
+      const everywhere = await app.inject({ method: 'POST', url: '/api/v1/logout/everywhere' });
+      assert.equal(everywhere.statusCode, 503);
+      assert.ok(Number(everywhere.headers['retry-after']) >= 1);
+      assert.equal(everywhere.json().error.code, 'ERR_REDIS_UNAVAILABLE');
+      assert.equal((await app.inject(`/api/users/${NO_USER}/inbox/next?waitMs=100`)).statusCode, 503);
     } finally {
       await app.close();
       await redis.close({ deadlineMs: 2000 });
@@ -230,6 +310,11 @@ describe('reference service repositories on memory:// (no Redis)', () => {
         ['hello'],
       );
       assert.equal(page.degraded, false);
+      assert.deepEqual((await app.inject(`/api/users/names?ids=${user.id}`)).json(), { names: { [user.id]: 'Ada' }, degraded: false });
+      // No connections to lend in memory://: the managed helper refuses, which the plugin answers 503.
+      const poll = await app.inject(`/api/users/${user.id}/inbox/next?waitMs=100`);
+      assert.equal(poll.statusCode, 503);
+      assert.equal(poll.json().error.code, 'ERR_REDIS_UNAVAILABLE');
     } finally {
       await app.close();
       await redis.close();

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { createRedis, type RedisKit } from '../../src/index.js';
-import { createApp } from '../../src/server/create-app.js';
+import { type CreateAppOptions, createApp } from '../../src/server/create-app.js';
 import { PROBE_MAX_OPERATIONS } from '../../src/server/throughput-route.js';
 import { EventReader } from '../helpers/event-reader.js';
 import { freePort, type RedisServer, startRedis, waitFor, withTimeout } from '../helpers/index.js';
@@ -18,6 +18,13 @@ const SECRET = 'a test secret of at least 32 characters';
 function baseUrl(app: FastifyInstance): string {
   const { port } = app.server.address() as AddressInfo;
   return `http://127.0.0.1:${port}`;
+}
+
+/** `redis_kit_cache_requests_total{namespace="flags",outcome="near-hit"}` as the service's /metrics shows it. */
+async function nearHitMetric(app: FastifyInstance): Promise<number> {
+  const text = (await app.inject('/metrics')).body;
+  const line = /^redis_kit_cache_requests_total\{namespace="flags",outcome="near-hit"\} (\d+)$/m.exec(text);
+  return line === null ? 0 : Number(line[1]);
 }
 
 function sessionCookie(response: { cookies: { name: string; value: string }[] }): string | undefined {
@@ -131,15 +138,33 @@ describe('reference service against a real Redis', () => {
     });
   });
 
-  it('flags: defaults, a write, then reads through the near-cache', async () => {
+  it('flags: defaults, a write, then reads answered by the near-cache (x-cache and the service’s metrics agree), and a write seen at once', async () => {
     const fresh = await app.inject('/api/v1/flags/new-checkout');
     assert.deepEqual(fresh.json(), { name: 'new-checkout', enabled: false, source: 'default' });
+    assert.equal(fresh.headers['x-cache'], 'miss');
     const put = await app.inject({ method: 'PUT', url: '/api/v1/flags/new-checkout', payload: { enabled: true } });
     assert.equal(put.statusCode, 200);
-    for (let i = 0; i < 2; i++) {
-      const read = await app.inject('/api/v1/flags/new-checkout');
-      assert.deepEqual(read.json(), { name: 'new-checkout', enabled: true, source: 'store' });
-    }
+    // The near-cache goes live once CLIENT TRACKING is set up on the lanes; until then reads go to Redis.
+    const nearHitsBefore = await nearHitMetric(app);
+    const sources: unknown[] = [];
+    const read = async (): Promise<unknown> => {
+      const reply = await app.inject('/api/v1/flags/new-checkout');
+      assert.deepEqual(reply.json(), { name: 'new-checkout', enabled: true, source: 'store' });
+      sources.push(reply.headers['x-cache']);
+      return reply.headers['x-cache'];
+    };
+    await waitFor(async () => (await read()) === 'near-hit', { what: 'a read answered by the near-cache' });
+    assert.equal(await read(), 'near-hit', 'and the next one too: the value stays near');
+    assert.deepEqual(
+      sources.filter((source) => source !== 'near-hit' && source !== 'hit'),
+      [],
+      'every other read was a Redis hit',
+    );
+    const nearReads = sources.filter((source) => source === 'near-hit').length;
+    assert.equal((await nearHitMetric(app)) - nearHitsBefore, nearReads, 'redis_kit_cache_requests_total counts the same near hits');
+    // A write invalidates the near copy: the next read has the new value, not the kept one.
+    await app.inject({ method: 'PUT', url: '/api/v1/flags/new-checkout', payload: { enabled: false } });
+    assert.equal((await app.inject('/api/v1/flags/new-checkout')).json().enabled, false);
     assert.equal((await app.inject('/api/v1/flags/no-such-flag')).statusCode, 404);
     const bad = await app.inject({ method: 'PUT', url: '/api/v1/flags/dark-mode', payload: { enabled: 'yes' } });
     assert.equal(bad.statusCode, 400);
@@ -188,6 +213,39 @@ describe('reference service against a real Redis', () => {
   });
 });
 
+describe('reference service: the debug health routes are opt-in', () => {
+  it('off by default; HEALTH_DEBUG_ROUTES=1 (or debugHealthRoutes) serves /debug/health/redis and its checks', async () => {
+    await using server = await startRedis();
+    await using redis = kitFor(server);
+    await redis.connect();
+    const status = async (options: Partial<CreateAppOptions>, url: string): Promise<number> => {
+      const { app } = await createApp({ redis, sessionSecret: SECRET, ...options });
+      try {
+        return (await app.inject(url)).statusCode;
+      } finally {
+        await app.close();
+      }
+    };
+    assert.equal(await status({ env: {} }, '/debug/health/redis'), 404, 'off when the variable is unset');
+    assert.equal(await status({ env: { HEALTH_DEBUG_ROUTES: 'yes' } }, '/debug/health/redis'), 404, 'anything but 1 or true is off');
+    assert.equal(await status({ env: { HEALTH_DEBUG_ROUTES: '1' }, debugHealthRoutes: false }, '/debug/health/redis'), 404);
+    const { app } = await createApp({ redis, sessionSecret: SECRET, env: { HEALTH_DEBUG_ROUTES: '1' } });
+    try {
+      const full = await app.inject('/debug/health/redis');
+      assert.equal(full.statusCode, 200);
+      assert.ok(full.body.includes(String(server.port)), 'the full report, which names the target');
+      const serverInfo = await app.inject('/debug/health/redis/server-info');
+      assert.equal(serverInfo.statusCode, 200);
+      assert.equal(typeof serverInfo.json().check.facts.version, 'string');
+      assert.equal((await app.inject('/health')).statusCode, 200, 'the public routes are unchanged');
+    } finally {
+      await app.close();
+    }
+    assert.equal(await status({ env: {}, debugHealthRoutes: true }, '/debug/health/redis/connectivity'), 200);
+    assert.equal(await status({ env: { HEALTH_DEBUG_ROUTES: 'TRUE' } }, '/debug/health/redis/connectivity'), 200);
+  });
+});
+
 describe('reference service on memory:// (no Redis)', () => {
   it('works with no Redis and says so', async () => {
     const redis = createRedis({ env: {}, url: 'memory://' });
@@ -226,7 +284,7 @@ describe('redis-kit serve: the SIGTERM sequence', () => {
   it('turns not-ready, keeps serving through the drain window, ends streams, exits 0 with a final line', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, [BIN, 'serve'], {
-      env: { PATH: process.env.PATH ?? '', PORT: String(port), REDIS_URL: 'memory://' },
+      env: { PATH: process.env.PATH ?? '', PORT: String(port), REDIS_URL: 'memory://', HEALTH_DEBUG_ROUTES: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(child);
@@ -244,6 +302,10 @@ describe('redis-kit serve: the SIGTERM sequence', () => {
     await waitFor(() => lines.some((l) => /memory:\/\//.test(l.msg)), { what: 'the log line saying it runs without Redis' });
     const url = `http://127.0.0.1:${port}`;
     assert.equal((await fetch(`${url}/health/ready`)).status, 200);
+    // HEALTH_DEBUG_ROUTES=1 in serve's environment turns the debug routes on.
+    const debug = await fetch(`${url}/debug/health/redis`);
+    assert.equal(debug.status, 200);
+    assert.equal(((await debug.json()) as { checks: { connectivity: { mode: string } } }).checks.connectivity.mode, 'memory');
     const events = await EventReader.open(`${url}/dashboard/events`);
     await events.next((e) => e.event === 'stats', 'a first stats event');
 

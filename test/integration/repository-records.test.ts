@@ -3,8 +3,11 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { z } from 'zod';
 import {
   ClosedError,
+  CommandTimeoutError,
   ConflictError,
+  ConnectError,
   msgpackCodec,
+  PoolTimeoutError,
   RecordNotFoundError,
   RedisUnavailableError,
   type RedisKit,
@@ -12,7 +15,7 @@ import {
   ValidationError,
 } from '../../src/index.js';
 import { kOwnedResourceCount } from '../../src/client/internal.js';
-import { once, type RedisServer, startRedis } from '../helpers/index.js';
+import { freePort, once, type RedisServer, startRedis } from '../helpers/index.js';
 import { kitFor, settle } from '../helpers/kit.js';
 
 const User = z.object({
@@ -378,5 +381,43 @@ describe('record repositories while Redis is down', () => {
     await server.restart();
     await users.close();
     await plain.close();
+  });
+
+  it('before the breaker opens, Redis being unreachable is already RedisUnavailableError, the client’s error its cause', async () => {
+    // Nothing listens on the port, and the breaker would need 1000 failures: every call below meets
+    // the unreachable server itself, the window in which the client's own errors used to leak out.
+    const port = await freePort();
+    await using redis = kitFor(
+      { url: `redis://127.0.0.1:${port}` },
+      { breakerFailureThreshold: 1000, commandTimeoutMs: 300, acquireTimeoutMs: 300 },
+    );
+    const users = redis.repository({ namespace: 'users', schema: User, unique: ['email'] });
+    const plain = redis.repository({ namespace: 'plain', schema: Counter });
+    // A command on a lane waits for the lane to connect until its deadline; a lease waits for a
+    // connection the pool cannot open, and its PoolTimeoutError carries the ConnectError.
+    const attempts: [string, Promise<unknown>, 'lane' | 'lease'][] = [
+      ['get', plain.get('a'), 'lane'],
+      ['put', plain.put('a', { n: 1 }), 'lane'],
+      ['exists', plain.exists('a'), 'lane'],
+      ['findBy', users.findBy('email', 'b@x.io'), 'lane'],
+      ['create with a unique key', users.create({ email: 'b@x.io', name: 'B' }), 'lease'],
+      ['update', plain.update('a', (c) => ({ n: c.n + 1 })), 'lease'],
+    ];
+    for (const [name, attempt, path] of attempts) {
+      const outcome = await settle(attempt);
+      assert.ok(!outcome.ok, `${name} failed`);
+      assert.ok(outcome.error instanceof RedisUnavailableError, `${name}: ${outcome.error.name} ${codeOf(outcome.error)}`);
+      assert.equal(codeOf(outcome.error), 'ERR_REDIS_UNAVAILABLE');
+      assert.match(outcome.error.message, /^repository "(users|plain)": Redis cannot be reached \(/);
+      const cause = outcome.error.cause;
+      if (path === 'lane') {
+        assert.ok(cause instanceof CommandTimeoutError, `${name}: the cause is the command timeout, got ${String(cause)}`);
+      } else {
+        assert.ok(cause instanceof PoolTimeoutError, `${name}: the cause is the lease timeout, got ${String(cause)}`);
+        assert.ok(cause.cause instanceof ConnectError, `${name}: which carries the connect error, got ${String(cause.cause)}`);
+      }
+    }
+    assert.equal(redis.isUnavailable, false, 'the breaker stayed closed throughout');
+    await Promise.all([users.close(), plain.close()]);
   });
 });

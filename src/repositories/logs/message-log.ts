@@ -1,12 +1,12 @@
 import type { RedisClient } from '../../client/client.js';
 import { kOwnResource } from '../../client/internal.js';
 import { integer, resolveOptions } from '../../config/resolve-options.js';
-import { InvalidArgumentError, RedisUnavailableError } from '../../errors.js';
-import { isRedisDown } from '../../fallback/availability.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { encodeKeyPart } from '../../keys/key-encoding.js';
 import { Lifecycle } from '../../lifecycle/lifecycle.js';
 import { ReconnectStrategy } from '../../pool/reconnect-strategy.js';
 import type { InferInput, InferOutput, StandardSchemaV1 } from '../standard-schema.js';
+import { unavailableError } from '../unavailable.js';
 import { checkEntryId } from './entry-ids.js';
 import { FollowIterator } from './follow-iterator.js';
 import type { LogBackend } from './log-backend.js';
@@ -183,9 +183,7 @@ export class MessageLog<S extends StandardSchemaV1 = StandardSchemaV1> extends L
     try {
       return await operation();
     } catch (error) {
-      if (error instanceof RedisUnavailableError || !isRedisDown(error)) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new RedisUnavailableError(`message log ${quote(this.namespace)}: Redis cannot be reached (${reason})`, { cause: error });
+      throw unavailableError(error, `message log ${quote(this.namespace)}`);
     }
   }
 }

@@ -15,6 +15,7 @@ import { RedisRecordBackend } from './redis-records.js';
 import type { ListOptions, PutOptions, RecordPage, StoredRecord } from './record-types.js';
 import { SortableIdGenerator } from './sortable-id.js';
 import { type RepositoryStats, RepositoryCounters } from './repository-stats.js';
+import { unavailableError } from '../unavailable.js';
 import { uniqueWrites } from './unique-keys.js';
 
 const MAX_TTL_MS = 315_360_000_000;
@@ -26,9 +27,12 @@ const MAX_LIST_LIMIT = 1000;
  * optional unique fields. See {@link RepositoryOptions} and
  * docs/repositories.md.
  *
- * While Redis is unreachable every operation rejects (`RedisUnavailableError`
- * …): records never fork into process memory. With `REDIS_URL=memory://`
- * they live in this process instead, with the same semantics.
+ * While Redis cannot be reached every operation rejects with
+ * `RedisUnavailableError`, from the first failure on (breaker open or not;
+ * its `cause` is the client's error, and a `ConnectionLostError` cause on a
+ * write means it may have been applied): records never fork into process
+ * memory. With `REDIS_URL=memory://` they live in this process instead,
+ * with the same semantics.
  *
  * Lifecycle as every service: `close()` waits for operations in flight,
  * `destroy()` does not; after either, every method rejects with `ClosedError`.
@@ -202,7 +206,7 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
    * walk visits every primary in turn (the cursor names the node); when the
    * node being walked fails over, its new owner is walked from its start, so
    * records may repeat but none is missed, and until the slot map names the
-   * new owner the page rejects (`ClusterTopologyError`, `ConnectError` …):
+   * new owner the page rejects (`ClusterTopologyError`, `RedisUnavailableError` …):
    * call again with the same cursor. Order: by id
    * within each SCAN step, not overall. Records that vanish between SCAN and
    * read, and invalid ones with `onInvalid: 'miss'`, are left out, so a page
@@ -279,10 +283,12 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
     return ttlMs;
   }
 
-  /** Refuses work once closing; tracks the rest so `close()` can wait for it. */
+  /** Refuses work once closing; tracks the rest for `close()`. Redis unreachable, in any form, is a RedisUnavailableError. */
   #track<R>(operation: () => Promise<R>): Promise<R> {
     if (this.closed) return Promise.reject(this.closedError());
-    const running = operation();
+    const running = operation().catch((error: unknown) => {
+      throw unavailableError(error, `repository ${JSON.stringify(this.namespace)}`);
+    });
     this.#pending.add(running);
     void running.then(
       () => this.#pending.delete(running),

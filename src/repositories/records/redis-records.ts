@@ -9,8 +9,9 @@ import type { RecordBackend, ScanPage, StoredData, Txn, TxnWrite } from './recor
 /**
  * Records in Redis. Single-key work goes over the lanes; transactions take
  * one lease for all their attempts, since WATCH belongs to a connection.
- * Errors are the client's (`RedisUnavailableError` while Redis is down, …):
- * records never fork into process memory.
+ * Errors are the client's; the repository turns "Redis cannot be reached"
+ * into `RedisUnavailableError` (see `unavailableError`): records never fork
+ * into process memory.
  */
 export class RedisRecordBackend implements RecordBackend {
   readonly #redis: RedisClient;

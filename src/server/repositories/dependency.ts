@@ -12,6 +12,20 @@ import type { FastifyRequest } from 'fastify';
  * - `optional` calls `request.redisOptional()` and gives `null` while Redis is
  *   unavailable, so the route answers with less instead of failing.
  *
+ * The third helper, **managed** (`request.lease(fn)`), is not a repository
+ * variant: it lends `fn` a connection of its own, for work that needs one
+ * (a blocking read, WATCH/MULTI), given back when `fn` ends or the HTTP
+ * client disconnects. The repositories' own transactions already lease
+ * inside the repository (`update`); a route leases directly when it blocks.
+ *
+ * Where the service uses each (the example to copy):
+ *
+ * | repository | required | optional | managed |
+ * | --- | --- | --- | --- |
+ * | users (routes/users.ts, inbox.ts) | create, read, patch, by email, inbox | `GET /api/users/names` | `GET /api/users/:id/inbox/next` (BLPOP) |
+ * | sessions (routes/sessions.ts) | `POST /api/v1/logout/everywhere` | `GET /api/v1/sessions/count` | |
+ * | conversations (routes/conversations.ts) | append, the event stream | `GET …/messages` | |
+ *
  * With `memory://` the repositories run in-process (there is no Redis to be
  * down), so both always give the repository: the plugin's helpers would
  * refuse, since the client reports itself unavailable in that mode.
