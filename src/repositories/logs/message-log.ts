@@ -6,7 +6,7 @@ import { encodeKeyPart } from '../../keys/key-encoding.js';
 import { Lifecycle } from '../../lifecycle/lifecycle.js';
 import { ReconnectStrategy } from '../../pool/reconnect-strategy.js';
 import type { InferInput, InferOutput, StandardSchemaV1 } from '../standard-schema.js';
-import { unavailableError } from '../unavailable.js';
+import { type RepositoryEffect, unavailableError } from '../unavailable.js';
 import { checkEntryId } from './entry-ids.js';
 import { FollowIterator } from './follow-iterator.js';
 import type { LogBackend } from './log-backend.js';
@@ -83,7 +83,7 @@ export class MessageLog<S extends StandardSchemaV1 = StandardSchemaV1> extends L
     this.assertOpen();
     const key = this.#key(logId);
     const data = await this.#entries.encode(logId, entry);
-    return this.#call(() => this.#backend.append(key, data, this.#options.maxLen, this.#options.ttlMs));
+    return this.#call('write', () => this.#backend.append(key, data, this.#options.maxLen, this.#options.ttlMs));
   }
 
   /**
@@ -96,7 +96,7 @@ export class MessageLog<S extends StandardSchemaV1 = StandardSchemaV1> extends L
     this.assertOpen();
     const key = this.#key(logId);
     const { after, before, limit } = checkRange(options);
-    const raws = await this.#call(() => this.#backend.range(key, { after, before }, limit));
+    const raws = await this.#call('read', () => this.#backend.range(key, { after, before }, limit));
     return Promise.all(raws.map((raw) => this.#entries.decode(logId, raw)));
   }
 
@@ -109,7 +109,7 @@ export class MessageLog<S extends StandardSchemaV1 = StandardSchemaV1> extends L
     this.assertOpen();
     const key = this.#key(logId);
     const count = checkCount('latest(logId, n): n', n);
-    const raws = await this.#call(() => this.#backend.reverseRange(key, {}, count));
+    const raws = await this.#call('read', () => this.#backend.reverseRange(key, {}, count));
     const entries = await Promise.all(raws.map((raw) => this.#entries.decode(logId, raw)));
     return entries.reverse();
   }
@@ -179,11 +179,11 @@ export class MessageLog<S extends StandardSchemaV1 = StandardSchemaV1> extends L
   }
 
   /** Runs a Redis operation; "Redis cannot be reached", in whichever form it came, is a RedisUnavailableError. */
-  async #call<T>(operation: () => Promise<T>): Promise<T> {
+  async #call<T>(effect: RepositoryEffect, operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
     } catch (error) {
-      throw unavailableError(error, `message log ${quote(this.namespace)}`);
+      throw unavailableError(error, `message log ${quote(this.namespace)}`, effect);
     }
   }
 }

@@ -15,7 +15,7 @@ import { RedisRecordBackend } from './redis-records.js';
 import type { ListOptions, PutOptions, RecordPage, StoredRecord } from './record-types.js';
 import { SortableIdGenerator } from './sortable-id.js';
 import { type RepositoryStats, RepositoryCounters } from './repository-stats.js';
-import { unavailableError } from '../unavailable.js';
+import { type RepositoryEffect, unavailableError } from '../unavailable.js';
 import { uniqueWrites } from './unique-keys.js';
 
 const MAX_TTL_MS = 315_360_000_000;
@@ -66,17 +66,17 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
 
   /** The record under `id`, or undefined (also for an id no record can have: empty, or over 512 characters). */
   get(id: string): Promise<InferOutput<S> | undefined> {
-    return this.#track(() => this.#get(id));
+    return this.#track('read', () => this.#get(id));
   }
 
   /** The records under `ids`, in their order, undefined where there is none. */
   getMany(ids: readonly string[]): Promise<(InferOutput<S> | undefined)[]> {
-    return this.#track(() => Promise.all(ids.map((id) => this.#get(id))));
+    return this.#track('read', () => Promise.all(ids.map((id) => this.#get(id))));
   }
 
   /** Whether a record exists under `id` (without reading or validating it). */
   exists(id: string): Promise<boolean> {
-    return this.#track(async () => isUsableId(id) && (await this.#backend.exists(this.#layout.record(id))));
+    return this.#track('read', async () => isUsableId(id) && (await this.#backend.exists(this.#layout.record(id))));
   }
 
   /**
@@ -85,7 +85,7 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
    * `options.ttlMs`, else the repository's `ttlMs`, else for ever.
    */
   put(id: string, value: InferInput<S>, options: PutOptions = {}): Promise<InferOutput<S>> {
-    return this.#track(async () => {
+    return this.#track('write', async () => {
       assertUsableId(id);
       const ttl = this.#ttl(options);
       const encoded = await this.#codec.encode(value);
@@ -106,7 +106,7 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
 
   /** Validates `value` and stores it under a new time-ordered id (ULID-shaped, 26 characters). */
   create(value: InferInput<S>, options: PutOptions = {}): Promise<StoredRecord<InferOutput<S>>> {
-    return this.#track(async () => {
+    return this.#track('write', async () => {
       const ttl = this.#ttl(options);
       const encoded = await this.#codec.encode(value);
       const id = this.#ids.next();
@@ -141,7 +141,7 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
    *   error and leaves the record as it was.
    */
   update(id: string, fn: (current: InferOutput<S>) => InferInput<S> | Promise<InferInput<S>>): Promise<InferOutput<S>> {
-    return this.#track(async () => {
+    return this.#track('write', async () => {
       assertUsableId(id);
       if (typeof fn !== 'function') throw new InvalidArgumentError('update(id, fn): fn must be a function');
       const key = this.#layout.record(id);
@@ -162,7 +162,7 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
 
   /** Deletes the record (and its unique keys, in the same transaction). Resolves whether it existed. */
   delete(id: string): Promise<boolean> {
-    return this.#track(async () => {
+    return this.#track('write', async () => {
       if (!isUsableId(id)) return false;
       const key = this.#layout.record(id);
       if (this.#options.unique.length === 0) {
@@ -182,7 +182,7 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
 
   /** The record whose unique `field` holds `value`, with its id; undefined when none does. */
   findBy<F extends U>(field: F, value: InferOutput<S>[F]): Promise<StoredRecord<InferOutput<S>> | undefined> {
-    return this.#track(async () => {
+    return this.#track('read', async () => {
       if (!this.#options.unique.includes(field))
         throw new InvalidArgumentError(`findBy(): '${field}' is not one of this repository's unique fields`);
       const canonical = canonicalUnique(field, value);
@@ -213,7 +213,7 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
    * may hold fewer than `limit` and still not be the last.
    */
   list(options: ListOptions = {}): Promise<RecordPage<InferOutput<S>>> {
-    return this.#track(async () => {
+    return this.#track('read', async () => {
       const limit = options.limit ?? 100;
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
         throw new InvalidArgumentError(`list(): limit must be an integer from 1 to ${MAX_LIST_LIMIT}`);
@@ -283,11 +283,15 @@ export class Repository<S extends StandardSchemaV1, U extends FieldOf<S> = never
     return ttlMs;
   }
 
-  /** Refuses work once closing; tracks the rest for `close()`. Redis unreachable, in any form, is a RedisUnavailableError. */
-  #track<R>(operation: () => Promise<R>): Promise<R> {
+  /**
+   * Refuses work once closing; tracks the rest for `close()`. Redis
+   * unreachable is a RedisUnavailableError (see {@link unavailableError}
+   * for what a write keeps as its own error).
+   */
+  #track<R>(effect: RepositoryEffect, operation: () => Promise<R>): Promise<R> {
     if (this.closed) return Promise.reject(this.closedError());
     const running = operation().catch((error: unknown) => {
-      throw unavailableError(error, `repository ${JSON.stringify(this.namespace)}`);
+      throw unavailableError(error, `repository ${JSON.stringify(this.namespace)}`, effect);
     });
     this.#pending.add(running);
     void running.then(
