@@ -20,6 +20,8 @@ ${CONFIG_NOTE}`,
 
 Runs the reference service: the dashboard at /, health checks at /health, /health/live and
 /health/ready. It starts whether or not Redis is reachable. SIGINT or SIGTERM stop it (exit 0).
+HEALTH_DEBUG_ROUTES=1 also serves the full report at /debug/health/redis (off by default: it shows
+the Redis host, version, memory and clients).
 
 flags:
   --port N         port to listen on, 0 to 65535 (default: env PORT, else 3000; 0 picks a free one)
