@@ -4,73 +4,16 @@ import { after, before, describe, it } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import express from 'express';
 import Fastify from 'fastify';
-import type { Registry } from 'prom-client';
 import { metricsHandler } from '../../src/express/index.js';
 import { redisKit } from '../../src/fastify/plugin.js';
 import { channelNames, createRedis, type RedisKit } from '../../src/index.js';
 import { createMetrics, type Metrics } from '../../src/observability/prometheus/index.js';
 import { type RedisServer, startRedis, waitFor } from '../helpers/index.js';
 import { kitFor, settle } from '../helpers/kit.js';
+import { type MetricsJson, parseExposition, sampleValue } from '../helpers/prom-text.js';
 import { promtoolCheck } from '../helpers/promtool.js';
 
 const SECRET = 'metrics-S3cret-pa55word';
-
-type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
-
-/**
- * The sum of the values of `series` (a metric name, or a histogram's
- * `_count`/`_sum`/`_bucket` series) whose labels include `labels`, read back
- * through prom-client's registry.
- */
-function sampleValue(json: MetricsJson, series: string, labels: Record<string, string | number> = {}): number {
-  const base = series.replace(/_(count|sum|bucket)$/, '');
-  const metric = json.find((m) => m.name === series) ?? json.find((m) => m.name === base);
-  assert.ok(metric !== undefined, `metric ${series} is registered`);
-  let sum = 0;
-  for (const value of metric.values) {
-    const name = (value as { metricName?: string }).metricName ?? metric.name;
-    if (name !== series) continue;
-    const valueLabels = value.labels as Record<string, string | number | undefined>;
-    if (Object.entries(labels).every(([k, v]) => valueLabels[k] === v)) sum += value.value;
-  }
-  return sum;
-}
-
-/** One sample line of the text exposition: `name{label="value",…} value`. */
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/;
-const LABEL_PAIR = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)/gy;
-
-/**
- * The text exposition parsed back into samples (prom-client has no parser).
- * Every line must be a comment or a well-formed sample: anything else fails.
- */
-function parseExposition(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = SAMPLE_LINE.exec(line);
-    assert.ok(match !== null, `a sample line: ${line}`);
-    const [, name = '', labelText = '', valueText = ''] = match;
-    const labels: Record<string, string> = {};
-    LABEL_PAIR.lastIndex = 0;
-    let consumed = 0;
-    for (let pair = LABEL_PAIR.exec(labelText); pair !== null; pair = LABEL_PAIR.exec(labelText)) {
-      labels[pair[1] ?? ''] = (pair[2] ?? '').replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-      consumed = LABEL_PAIR.lastIndex;
-    }
-    assert.equal(consumed, labelText.length, `every label of ${line} parsed`);
-    const value = valueText === '+Inf' ? Number.POSITIVE_INFINITY : valueText === '-Inf' ? Number.NEGATIVE_INFINITY : Number(valueText);
-    assert.ok(!Number.isNaN(value) || valueText === 'NaN', `a number: ${line}`);
-    samples.push({ name, labels, value });
-  }
-  return samples;
-}
 
 /** A promise and the function that resolves it, to hold a lease open. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -333,88 +276,6 @@ describe('Prometheus metrics from the diagnostics channels', () => {
       assert.match(await response.text(), /^# TYPE db_client_operation_duration_seconds histogram$/m);
     } finally {
       await new Promise<void>((resolve, reject) => listening.close((error) => (error ? reject(error) : resolve())));
-    }
-  });
-});
-
-describe('Prometheus metrics across an outage and a killed subscriber', () => {
-  it('the breaker: redis_kit_breaker_open is 1 while open, each transition counted; failed and broken connections counted', async () => {
-    await using server = await startRedis();
-    const redis = kitFor(server, { breakerFailureThreshold: 1, breakerProbeIntervalMs: 100 });
-    const metrics = createMetrics(redis, { prefix: 'outage_' });
-    try {
-      await redis.connect();
-      let json = await metrics.registry.getMetricsAsJSON();
-      assert.equal(sampleValue(json, 'outage_redis_kit_breaker_open'), 0);
-      assert.equal(sampleValue(json, 'outage_redis_kit_breaker_transitions_total'), 0);
-      assert.equal(sampleValue(json, 'outage_redis_kit_connections_failed_total'), 0);
-      const lanes = redis.stats().lanes.count;
-
-      await server.kill();
-      await waitFor(
-        async () => {
-          await settle(redis.get('k'));
-          return redis.isUnavailable;
-        },
-        { what: 'the breaker to open' },
-      );
-      // Reconnecting lanes keep failing while the server is gone.
-      await waitFor(async () => sampleValue(await metrics.registry.getMetricsAsJSON(), 'outage_redis_kit_connections_failed_total') > 0, {
-        what: 'a failed reconnect',
-      });
-      json = await metrics.registry.getMetricsAsJSON();
-      assert.equal(sampleValue(json, 'outage_redis_kit_breaker_open'), 1);
-      assert.equal(sampleValue(json, 'outage_redis_kit_breaker_transitions_total', { to: 'open' }), 1);
-      assert.equal(sampleValue(json, 'outage_redis_kit_breaker_transitions_total', { to: 'closed' }), 0);
-      assert.ok(sampleValue(json, 'outage_redis_kit_connections_failed_total', { role: 'lane' }) >= 1);
-      assert.equal(
-        sampleValue(json, 'outage_redis_kit_connections_destroyed_total', { role: 'lane', reason: 'broken' }),
-        lanes,
-        'each lane the server dropped, destroyed as broken',
-      );
-
-      await server.restart();
-      await waitFor(() => !redis.isUnavailable, { what: 'the breaker to close' });
-      json = await metrics.registry.getMetricsAsJSON();
-      assert.equal(sampleValue(json, 'outage_redis_kit_breaker_open'), 0);
-      assert.equal(sampleValue(json, 'outage_redis_kit_breaker_transitions_total', { to: 'closed' }), 1);
-      assert.equal(sampleValue(json, 'outage_redis_kit_breaker_transitions_total', { to: 'open' }), 1);
-    } finally {
-      await metrics.close();
-      await redis.close();
-    }
-  });
-
-  it('CLIENT KILL TYPE pubsub: the subscriber is destroyed as broken, one resubscription is counted, and messages flow again', async () => {
-    await using server = await startRedis();
-    const redis = kitFor(server);
-    const metrics = createMetrics(redis, { prefix: 'resub_' });
-    try {
-      let received = 0;
-      const subscription = await redis.subscribe('news', () => {
-        received++;
-      });
-      let json = await metrics.registry.getMetricsAsJSON();
-      assert.equal(sampleValue(json, 'resub_redis_kit_pubsub_resubscriptions_total'), 0);
-      assert.equal(sampleValue(json, 'resub_redis_kit_connections_created_total', { role: 'subscriber' }), 1);
-
-      assert.equal(await server.command('CLIENT', 'KILL', 'TYPE', 'pubsub'), '1');
-      await waitFor(
-        async () => sampleValue(await metrics.registry.getMetricsAsJSON(), 'resub_redis_kit_pubsub_resubscriptions_total') === 1,
-        {
-          what: 'the subscription to be restored',
-        },
-      );
-      json = await metrics.registry.getMetricsAsJSON();
-      assert.equal(sampleValue(json, 'resub_redis_kit_connections_destroyed_total', { role: 'subscriber', reason: 'broken' }), 1);
-      assert.equal(sampleValue(json, 'resub_redis_kit_connections_created_total', { role: 'subscriber' }), 2);
-      await redis.publish('news', 'again');
-      await waitFor(() => received === 1, { what: 'a message on the restored subscription' });
-      assert.equal(sampleValue(await metrics.registry.getMetricsAsJSON(), 'resub_redis_kit_pubsub_resubscriptions_total'), 1);
-      await subscription.unsubscribe();
-    } finally {
-      await metrics.close();
-      await redis.close();
     }
   });
 });
