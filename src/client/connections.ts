@@ -85,7 +85,7 @@ export function createConnections(config: ResolvedConfig, hooks: ConnectionSetHo
       : {
           slotCheck: new SlotCheck(config.keyPrefix),
           cluster,
-          nodes: new NodeLeasePools({ ...sizing, factory, cluster, breaker: hooks.breaker, nodeBreakers, stats: pool.stats }),
+          nodes: new NodeLeasePools({ pool: { ...sizing, stats: pool.stats }, factory, cluster, breaker: hooks.breaker, nodeBreakers }),
         };
   hooks.breaker.attachProbe(() => lanes.probe(), config.breakerProbeIntervalMs);
   return { factory, lanes, pools: new LeasePools(pool, clusterParts) };

@@ -21,14 +21,14 @@ export interface NodeLeasePoolFigures {
   max: number;
 }
 
-export interface NodeLeasePoolsOptions extends Omit<LeasePoolOptions, 'factory' | 'breaker' | 'explainFailure' | 'stats'> {
+export interface NodeLeasePoolsOptions {
+  /** What every node's pool shares: sizing, timeouts, clock, deadlines, and one `stats` for them all (what `stats().pool` reports). */
+  pool: Omit<LeasePoolOptions, 'factory' | 'breaker' | 'explainFailure' | 'stats'> & { stats: PoolStats };
   factory: ConnectionFactory;
   cluster: ClusterClients;
   /** The client-wide breaker: open, no node is asked. */
   breaker: Breaker;
   nodeBreakers: NodeBreakers;
-  /** One count for every node's pool (what `stats().pool` reports). */
-  stats: PoolStats;
 }
 
 /**
@@ -79,7 +79,7 @@ export class NodeLeasePools {
 
   /** Opens `minConnections` on every primary of the slot map; rejects with the first failure. */
   async warm(): Promise<void> {
-    if (this.#options.min === 0) return;
+    if (this.#options.pool.min === 0) return;
     const warmed = await Promise.allSettled(this.#primaries().map((address) => this.#poolFor(address).warm()));
     const failure = warmed.find((result) => result.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
@@ -105,7 +105,7 @@ export class NodeLeasePools {
         void pool.close(false);
       }
     }
-    if (this.#options.min > 0) for (const address of primaries) this.#poolFor(address).runMaintenance();
+    if (this.#options.pool.min > 0) for (const address of primaries) this.#poolFor(address).runMaintenance();
   }
 
   /** Stops lending on every node; resolves when every lease is back. */
@@ -150,10 +150,10 @@ export class NodeLeasePools {
   #poolFor(address: string): LeasePool {
     const existing = this.#pools.get(address);
     if (existing !== undefined) return existing;
-    const { factory, nodeBreakers, breaker, cluster: _cluster, ...options } = this.#options;
+    const { factory, nodeBreakers, breaker } = this.#options;
     const target = `${factory.target} (node ${address})`;
     const pool = new LeasePool({
-      ...options,
+      ...this.#options.pool,
       factory: { target, createSeam: () => factory.createOnNode('lease', address, null) },
       breaker: nodeBreaker(address, nodeBreakers, breaker),
     });
