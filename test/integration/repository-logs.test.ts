@@ -346,6 +346,9 @@ describe('message logs on Redis Streams', () => {
       const log = redis.log({ namespace: 'down', schema: message });
       await log.append('d', { from: 'a', text: 'x' });
       await down.kill();
+      // Down, as the client knows it: its breaker is open (an append racing the kill may have been
+      // written and stays a ConnectionLostError, "may have run"; records test that window).
+      await waitFor(() => redis.isUnavailable, { what: 'the breaker to open' });
       const errors = [
         await log.append('d', { from: 'a', text: 'y' }).catch((e: unknown) => e),
         await log.range('d', { limit: 1 }).catch((e: unknown) => e),

@@ -228,6 +228,9 @@ export class RespConnection extends EventEmitter<RespConnectionEvents> {
     socket.on('error', (error) => {
       this.#socketError = error;
     });
+    // The peer closed its side: nothing written from now on can reach it, so
+    // the connection ends here, not at 'close', and later commands fail as not sent.
+    socket.on('end', () => this.#close(this.#lossError()));
     socket.on('close', () => this.#close(this.#lossError()));
     socket.on('drain', () => this.#drained());
     const timer = setTimeout(
