@@ -1,4 +1,4 @@
-import { type RedisKit, RedisKitError, type RedisKitErrorCode, RedisUnavailableError } from '../index.js';
+import { CommandTimeoutError, type RedisKit, RedisKitError, type RedisKitErrorCode, RedisUnavailableError } from '../index.js';
 import { isMemoryMode, probeIntervalMs } from './client-facts.js';
 
 /**
@@ -13,7 +13,9 @@ import { isMemoryMode, probeIntervalMs } from './client-facts.js';
  * Deliberately NOT here: `ConnectionLostError` and `CommandTimeoutError`. Their
  * command may have run on the server; a 503 with Retry-After invites a client
  * to repeat a write that may already have happened, so the app's own error
- * handler decides (it sees them as ordinary errors).
+ * handler decides (it sees them as ordinary errors). The exception, in
+ * {@link isRedisUnavailable}: a `CommandTimeoutError` with `sent: false`,
+ * which waited for a connection its whole deadline and never ran.
  */
 const UNAVAILABLE_CODES: ReadonlySet<RedisKitErrorCode> = new Set<RedisKitErrorCode>([
   'ERR_REDIS_UNAVAILABLE',
@@ -29,7 +31,7 @@ export interface UnavailableBody {
 
 /** Whether `error` means "Redis cannot be reached now" (see {@link UNAVAILABLE_CODES}). */
 export function isRedisUnavailable(error: unknown): error is RedisKitError {
-  return error instanceof RedisKitError && UNAVAILABLE_CODES.has(error.code);
+  return error instanceof RedisKitError && (UNAVAILABLE_CODES.has(error.code) || (error instanceof CommandTimeoutError && !error.sent));
 }
 
 /**

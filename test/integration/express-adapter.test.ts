@@ -164,6 +164,8 @@ describe('redis-kit adapters: what counts as "Redis unavailable"', () => {
     // Their command may have run: a 503 with Retry-After would invite repeating a write.
     assert.equal(isRedisUnavailable(new ConnectionLostError('lost')), false);
     assert.equal(isRedisUnavailable(new CommandTimeoutError('get', 100)), false);
+    // Unless it never left: it waited for a connection its whole deadline.
+    assert.equal(isRedisUnavailable(new CommandTimeoutError('set', 100, false)), true);
     assert.equal(isRedisUnavailable(new Error('ERR_REDIS_UNAVAILABLE')), false);
     assert.equal(isRedisUnavailable({ code: 'ERR_REDIS_UNAVAILABLE' }), false);
   });
