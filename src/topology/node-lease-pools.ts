@@ -105,7 +105,10 @@ export class NodeLeasePools {
         void pool.close(false);
       }
     }
-    if (this.#options.pool.min > 0) for (const address of primaries) this.#poolFor(address).runMaintenance();
+    // A primary with no pool yet (new, or promoted by a failover) gets one kept at minConnections.
+    if (this.#options.pool.min > 0) {
+      for (const address of primaries) if (!this.#pools.has(address)) this.#poolFor(address).runMaintenance();
+    }
   }
 
   /** Stops lending on every node; resolves when every lease is back. */
