@@ -60,11 +60,15 @@ export class RedisStore {
   async readTracked(key: string): Promise<{ entry: StoredEntry | undefined; tracked: boolean }> {
     let replies: Awaited<ReturnType<RedisClient[typeof kLaneBatch]>>;
     try {
-      replies = await this.#redis[kLaneBatch]([
-        ['client', 'caching', 'yes'],
-        [this.#binary ? 'getBuffer' : 'get', key],
-        ['pttl', key],
-      ]);
+      // Counted as the GET it is, not as a pipeline.
+      replies = await this.#redis[kLaneBatch](
+        [
+          ['client', 'caching', 'yes'],
+          [this.#binary ? 'getBuffer' : 'get', key],
+          ['pttl', key],
+        ],
+        'get',
+      );
     } catch (error) {
       // Lost after it was written: a batch with CLIENT in it is not resent, a plain read is (and is not kept).
       if (!(error instanceof ConnectionLostError)) throw error;

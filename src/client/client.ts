@@ -274,9 +274,9 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     return this.#resources.size;
   }
 
-  /** @internal A pipeline on a lane, unchecked; see {@link kLaneBatch}. */
-  [kLaneBatch](commands: BatchCommand[]): Promise<BatchReplies | null> {
-    return this.#runBatch(commands, false, false);
+  /** @internal A pipeline on a lane, unchecked, counted in stats as `name`; see {@link kLaneBatch}. */
+  [kLaneBatch](commands: BatchCommand[], name = 'pipeline'): Promise<BatchReplies | null> {
+    return this.#runBatch(commands, false, false, name);
   }
 
   /** @internal The connection factory, for redis-kit's own services (subscriber, near-cache). */
@@ -375,14 +375,14 @@ export class RedisClient extends Lifecycle<ClientEvents> {
     });
   }
 
-  #runBatch(commands: BatchCommand[], atomic: boolean, check = true): Promise<BatchReplies | null> {
+  #runBatch(commands: BatchCommand[], atomic: boolean, check = true, name = atomic ? 'multi' : 'pipeline'): Promise<BatchReplies | null> {
     const lanes = this.#lanes;
     if (lanes === undefined) return Promise.reject(this.#memoryModeError());
     const refusal = check ? laneBatchRefusal(commands) : undefined;
     if (refusal !== undefined) return Promise.reject(new NotAllowedError(refusal));
     if (this.closed) return Promise.reject(this.closedError());
     if (this.#state === 'idle') this.#start();
-    const command = new PendingCommand(atomic ? 'multi' : 'pipeline', [], false, this.options.commandTimeoutMs, this.#stats);
+    const command = new PendingCommand(name, [], false, this.options.commandTimeoutMs, this.#stats);
     command.batch = { commands, atomic };
     lanes.dispatch(command);
     return command.promise as Promise<BatchReplies | null>;

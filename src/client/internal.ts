@@ -28,8 +28,9 @@ export const kOwnResource: unique symbol = Symbol('redis-kit.ownResource');
 export const kOwnedResourceCount: unique symbol = Symbol('redis-kit.ownedResourceCount');
 
 /**
- * `client[kLaneBatch](commands)`: a pipeline on a lane without the lanes'
- * refusal of connection-state commands. Only for a command whose state
+ * `client[kLaneBatch](commands, name?)`: a pipeline on a lane without the lanes'
+ * refusal of connection-state commands, counted in stats and metrics as
+ * `name` (default `pipeline`; the near-cache's tracked read is a `get`). Only for a command whose state
  * lasts exactly until the next one of the same batch (the near-cache's
  * `CLIENT CACHING YES` before its GET), so nothing leaks into other callers' commands.
  */

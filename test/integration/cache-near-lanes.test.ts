@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { type Cache, createCache } from '../../src/cache/index.js';
-import { type CreateRedisOptions, EngineError } from '../../src/index.js';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { type CommandEvent, type CreateRedisOptions, channelNames, EngineError } from '../../src/index.js';
 import { type RedisServer, startRedis, waitFor } from '../helpers/index.js';
 import { startHoldProxy } from '../helpers/hold-proxy.js';
 import { invalidation } from '../helpers/cache-invalidation.js';
@@ -74,7 +75,16 @@ describe('cache: near-cache invalidations as RESP3 pushes on the lanes', () => {
     assert.deepEqual(await clientLines(server, 'invalidation'), []);
 
     await other.set('app:near:user%3A1', '{"v":1}');
-    await nearCached(cache, 'user:1', { v: 1 });
+    // The tracked read (CLIENT CACHING YES + GET + PTTL in one batch) counts as the GET it is.
+    const ended: string[] = [];
+    const onEnd = (message: unknown): void => void ended.push((message as CommandEvent).command);
+    diagnosticsChannel.subscribe(channelNames.commandEnd, onEnd);
+    try {
+      await nearCached(cache, 'user:1', { v: 1 });
+    } finally {
+      diagnosticsChannel.unsubscribe(channelNames.commandEnd, onEnd);
+    }
+    assert.ok(ended.includes('get') && !ended.includes('pipeline'), JSON.stringify(ended));
     for (let i = 0; i < 20; i++) await redis.get(`plain:${i}`);
     assert.equal(await trackedKeys(server), 1, 'the server tracks the near-cached key, not every key read on the lanes');
 
