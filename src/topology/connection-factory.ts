@@ -106,7 +106,7 @@ export class ConnectionFactory {
       autoPipelining: role === 'lane',
       tls: this.#tls,
     });
-    // A new lease is a new cluster client. Its ready check (CLUSTER INFO) goes
+    // A new lease without a key is a new cluster client. Its ready check (CLUSTER INFO) goes
     // to a random primary: one that hangs would hold the lease past its
     // acquire timeout. The lease waits for its own key's node instead
     // (ClusterClients.connectSlotNode), which fails at once when that node's

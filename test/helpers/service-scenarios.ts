@@ -228,7 +228,7 @@ export const serviceScenarios: readonly ServiceScenario[] = [
       // list(): every record exactly once, over pages, for a repository with unique fields and one without.
       const notes = redis.repository({ namespace: 'scn-notes', schema: Note });
       const created = await Promise.all(Array.from({ length: 250 }, (_, n) => notes.create({ n })));
-      // In bursts of ten: with unique fields each create is a lease, and on a Cluster each new lease is a new cluster client.
+      // In bursts of ten: with unique fields each create is a lease (on a Cluster from its node's pool, which opens its connections as they are asked for).
       for (let burst = 0; burst < 6; burst++) {
         await Promise.all(
           Array.from({ length: 10 }, (_, i) => accounts.create({ email: `user${burst * 10 + i}@example.com`, name: `U${burst * 10 + i}` })),
