@@ -97,6 +97,7 @@ export class RedisClient extends Lifecycle<ClientEvents> {
       breaker: this.#breaker,
       deadlines: this.#deadlines,
       clock: clock ?? monotonicClock,
+      slotCheck: this.#leaseContext.slotCheck,
       onAvailable: () => {
         if (this.#state === 'connecting') this.#state = 'ready';
         this.#emitSafely('ready');

@@ -10,7 +10,7 @@ import { readRefusal } from '../pool/server-refusal.js';
 import { ConnectionFactory } from '../topology/connection-factory.js';
 import { NodeLeasePools } from '../topology/node-lease-pools.js';
 import { LeasePools } from '../lease/lease-pools.js';
-import { SlotCheck } from '../lease/slot-check.js';
+import type { SlotCheck } from '../lease/slot-check.js';
 
 export interface ConnectionSet {
   factory: ConnectionFactory;
@@ -25,6 +25,8 @@ export interface ConnectionSetHooks {
   clock: Clock;
   /** Redis became reachable: the first lane is up (at start, or after all were down). */
   onAvailable: () => void;
+  /** Cluster mode: the client's slot check, which its leases share (where each lease is pinned). */
+  slotCheck: SlotCheck | undefined;
 }
 
 /**
@@ -77,13 +79,14 @@ export function createConnections(config: ResolvedConfig, hooks: ConnectionSetHo
         : undefined,
   });
   const nodeBreakers = cluster?.breakers;
+  const slotCheck = hooks.slotCheck;
   // On a cluster a lease for a key takes its connection from its node's own
   // pool; a lease without a key stays a cluster client from the pool above.
   const clusterParts =
-    cluster === undefined || nodeBreakers === undefined
+    cluster === undefined || nodeBreakers === undefined || slotCheck === undefined
       ? undefined
       : {
-          slotCheck: new SlotCheck(config.keyPrefix),
+          slotCheck,
           cluster,
           nodes: new NodeLeasePools({ pool: { ...sizing, stats: pool.stats }, factory, cluster, breaker: hooks.breaker, nodeBreakers }),
         };
